@@ -1,0 +1,31 @@
+// How the CLI reports problems: `error: <path>: <what is wrong>`, at most 20 lines, then a count.
+
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_INPUT = 2;
+export const MAX_PRINTED_PROBLEMS = 20;
+
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A failure the user can act on: printed as is, never with a stack trace. */
+export class CliFailure extends Error {
+  constructor(
+    readonly problems: readonly Problem[],
+    readonly exitCode: number = EXIT_BAD_INPUT,
+    /** problems found beyond those listed */
+    readonly totalCount: number = problems.length,
+  ) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+  }
+}
+
+export const printFailure = (failure: CliFailure): void => {
+  const lines = failure.problems
+    .slice(0, MAX_PRINTED_PROBLEMS)
+    .map((p) => `error: ${p.path ? `${p.path}: ` : ''}${p.message.replace(/\s+/g, ' ')}`);
+  const rest = failure.totalCount - Math.min(failure.problems.length, MAX_PRINTED_PROBLEMS);
+  if (rest > 0) lines.push(`error: … and ${rest} more problem${rest === 1 ? '' : 's'}`);
+  process.stderr.write(`${lines.join('\n')}\n`);
+};

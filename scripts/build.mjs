@@ -1,0 +1,34 @@
+// Bundles the `sla` CLI and its probe-scan worker into dist/ and links node_modules/.bin/sla.
+// Runs on `npm ci` (prepare) so a fresh clone has a working `npx sla`.
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+await build({
+  entryPoints: { sla: join(root, 'cli/sla.ts'), 'probe-scan-worker': join(root, 'shared/probes/scan-worker.ts') },
+  outdir: dist,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  banner: {
+    js: "import { createRequire as __slaRequire } from 'node:module'; const require = __slaRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+chmodSync(join(dist, 'sla.mjs'), 0o755);
+
+const bin = join(root, 'node_modules/.bin');
+if (existsSync(join(root, 'node_modules'))) {
+  mkdirSync(bin, { recursive: true });
+  const link = join(bin, 'sla');
+  rmSync(link, { force: true });
+  symlinkSync(relative(bin, join(dist, 'sla.mjs')), link);
+}

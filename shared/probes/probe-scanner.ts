@@ -1,0 +1,549 @@
+// Byte-level scanner for probe NDJSON: the hot path of `sla evaluate --probes`.
+//
+// Each line is read straight from the bytes: the five kept fields are decoded without making a
+// string (ids are matched in a byte hash table, timestamps parsed digit by digit), every other
+// field is skipped after checking it is valid JSON, and counted (R12). Anything unusual — an
+// escape, a duplicate or missing field, a bad value — sends the line to the slow path
+// (JSON.parse + validateProbe), which decides it exactly as the scenario's own probes are
+// decided and words its errors. Both paths fold into the same minute-state pages.
+
+import { daysFromCivil, daysInMonth, MINUTES_PER_DAY } from '#domain/instant.ts';
+import { type ProbeProblem, resultBits, validateProbe } from '#domain/probe.ts';
+
+export interface LineError {
+  /** 1-based line number within the scanned piece */
+  readonly line: number;
+  /** field name, or '' for the whole line */
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface ScanTally {
+  lines: number;
+  probes: number;
+  ignoredProbes: number;
+  droppedFields: number;
+  /** lines the fast path handed to JSON.parse */
+  slowLines: number;
+  errorCount: number;
+}
+
+/** Errors kept per piece: enough for the CLI's first 20 whatever the split. */
+export const MAX_KEPT_ERRORS = 20;
+
+const Q = 0x22; // "
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const NEWLINE = 0x0a;
+
+const FALLBACK = -1;
+
+const ID_BYTE = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@-') ID_BYTE[c.charCodeAt(0)] = 1;
+
+const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const FUNCTION_NAMES = ['checkUpdate', 'publish', 'download', 'manage'].map(bytes);
+const CAUSE_NAMES = [
+  'platform',
+  'network',
+  'attack',
+  'credentials',
+  'customer',
+  'unsupported',
+  'external',
+  'suspended',
+  'legal',
+].map(bytes);
+
+const K_ACCOUNT = 1;
+const K_FUNCTION = 2;
+const K_AT = 4;
+const K_OK = 8;
+const K_CAUSE = 16;
+const REQUIRED = K_ACCOUNT | K_FUNCTION | K_AT | K_OK;
+
+/** Positions of the digits in `YYYY-MM-DDThh:mm`. */
+const DIGIT_AT = Uint8Array.of(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15);
+
+const isWs = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
+
+/** Open-addressing table from id bytes to account index. */
+class IdTable {
+  private readonly slots: Int32Array;
+  private readonly keys: Uint8Array[] = [];
+  private readonly mask: number;
+
+  constructor(ids: readonly string[]) {
+    let size = 16;
+    while (size < ids.length * 4) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+    ids.forEach((id, index) => {
+      const key = Buffer.from(id, 'latin1');
+      this.keys.push(key);
+      let slot = IdTable.hash(key, 0, key.length) & this.mask;
+      while ((this.slots[slot] ?? -1) >= 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = index;
+    });
+  }
+
+  static hash(buf: Uint8Array, start: number, end: number): number {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+    return h >>> 0;
+  }
+
+  lookup(buf: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    let slot = IdTable.hash(buf, start, end) & this.mask;
+    for (;;) {
+      const index = this.slots[slot] as number;
+      if (index < 0) return -1;
+      const key = this.keys[index] as Uint8Array;
+      if (key.length === len) {
+        let same = true;
+        for (let i = 0; i < len; i++) {
+          if (key[i] !== buf[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return index;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
+
+/** Matches bytes [start, end) against a list of names; returns the index or -1. */
+const matchName = (buf: Uint8Array, start: number, end: number, names: readonly Uint8Array[]): number => {
+  const len = end - start;
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n] as Uint8Array;
+    if (name.length !== len) continue;
+    let i = 0;
+    while (i < len && name[i] === buf[start + i]) i++;
+    if (i === len) return n;
+  }
+  return -1;
+};
+
+export class ProbeScanner {
+  readonly tally: ScanTally = { lines: 0, probes: 0, ignoredProbes: 0, droppedFields: 0, slowLines: 0, errorCount: 0 };
+  readonly errors: LineError[] = [];
+  /** per account index: page number → minute states */
+  readonly pages: Map<number, Uint16Array>[];
+
+  private readonly ids: IdTable;
+  private readonly indexOfId: Map<string, number>;
+  private readonly periods: Float64Array[];
+  private readonly lastPageNo: Float64Array;
+  private readonly lastPage: (Uint16Array | undefined)[];
+  private carry: Buffer = Buffer.alloc(0);
+
+  // fields of the line being decoded
+  private accountStart = 0;
+  private accountEnd = 0;
+  private minute = 0;
+  private ok = 0;
+  private cause = 0;
+  private dropped = 0;
+
+  /** `accountIds[i]` has service periods `periods[i]` as flat [start, end) epoch-minute pairs. */
+  constructor(
+    readonly accountIds: readonly string[],
+    periods: readonly Float64Array[],
+  ) {
+    this.ids = new IdTable(accountIds);
+    this.indexOfId = new Map(accountIds.map((id, i) => [id, i]));
+    this.periods = [...periods];
+    this.pages = accountIds.map(() => new Map());
+    this.lastPageNo = new Float64Array(accountIds.length).fill(Number.NaN);
+    this.lastPage = accountIds.map(() => undefined);
+  }
+
+  /** Scans a chunk of NDJSON; a line cut at the chunk's end waits for the next chunk. */
+  push(chunk: Uint8Array): void {
+    let buf: Uint8Array = chunk;
+    if (this.carry.length > 0) {
+      buf = Buffer.concat([this.carry, chunk]);
+      this.carry = Buffer.alloc(0);
+    }
+    const rest = this.scanLines(buf as Buffer, 0, buf.length);
+    if (rest < buf.length) this.carry = Buffer.from(buf.subarray(rest));
+  }
+
+  /** Scans the last line when it has no newline. */
+  finish(): void {
+    if (this.carry.length > 0) {
+      const last = this.carry;
+      this.carry = Buffer.alloc(0);
+      this.scanLine(last, 0, last.length);
+    }
+  }
+
+  /** Scans the complete lines of buf[start, end); returns where the unfinished last line starts. */
+  scanLines(buf: Buffer, start: number, end: number): number {
+    let lineStart = start;
+    for (;;) {
+      const nl = buf.indexOf(NEWLINE, lineStart);
+      if (nl < 0 || nl >= end) return lineStart;
+      this.scanLine(buf, lineStart, nl);
+      lineStart = nl + 1;
+    }
+  }
+
+  /** Decides one line (without its newline). */
+  scanLine(buf: Uint8Array, start: number, end: number): void {
+    const lineNo = ++this.tally.lines;
+    let i = start;
+    while (i < end && isWs(buf[i] as number)) i++;
+    if (i === end) return; // a blank line is not a record
+    this.tally.probes++;
+    if (this.decodeFast(buf, i, end)) {
+      this.tally.droppedFields += this.dropped;
+      const index = this.ids.lookup(buf, this.accountStart, this.accountEnd);
+      this.fold(index, this.minute, resultBits(this.ok === 1, this.cause));
+      return;
+    }
+    this.tally.slowLines++;
+    this.decodeSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'), lineNo);
+  }
+
+  private decodeSlow(text: string, lineNo: number): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      this.error(lineNo, '', `malformed JSON (${(e as Error).message})`);
+      return;
+    }
+    const fact = validateProbe(value);
+    if (Array.isArray(fact)) {
+      for (const p of fact as ProbeProblem[]) this.error(lineNo, p.field, p.message);
+      return;
+    }
+    this.tally.droppedFields += fact.droppedFields;
+    this.fold(this.indexOfId.get(fact.accountId) ?? -1, fact.minute, fact.bits);
+  }
+
+  private error(line: number, field: string, message: string): void {
+    this.tally.errorCount++;
+    if (this.errors.length < MAX_KEPT_ERRORS) this.errors.push({ line, field, message });
+  }
+
+  private fold(index: number, minute: number, bits: number): void {
+    if (index < 0) {
+      this.tally.ignoredProbes++;
+      return;
+    }
+    const periods = this.periods[index] as Float64Array;
+    let inside = false;
+    for (let p = 0; p < periods.length; p += 2) {
+      if (minute >= (periods[p] as number) && minute < (periods[p + 1] as number)) {
+        inside = true;
+        break;
+      }
+    }
+    if (!inside) {
+      this.tally.ignoredProbes++;
+      return;
+    }
+    const pageNo = Math.floor(minute / MINUTES_PER_DAY);
+    let page = this.lastPage[index];
+    if (pageNo !== this.lastPageNo[index] || !page) {
+      const pages = this.pages[index] as Map<number, Uint16Array>;
+      page = pages.get(pageNo);
+      if (!page) {
+        page = new Uint16Array(MINUTES_PER_DAY);
+        pages.set(pageNo, page);
+      }
+      this.lastPage[index] = page;
+      this.lastPageNo[index] = pageNo;
+    }
+    const m = minute - pageNo * MINUTES_PER_DAY;
+    page[m] = (page[m] as number) | bits;
+  }
+
+  /**
+   * Decodes a plain probe object from buf[i, end); true when the line is fully understood and
+   * valid, false to hand it to the slow path.
+   */
+  private decodeFast(buf: Uint8Array, start: number, end: number): boolean {
+    let i = start;
+    if (buf[i] !== LBRACE) return false;
+    i++;
+    let seen = 0;
+    this.cause = 0;
+    this.dropped = 0;
+    for (;;) {
+      while (i < end && isWs(buf[i] as number)) i++;
+      if (buf[i] !== Q) return false;
+      const keyStart = ++i;
+      while (i < end && buf[i] !== Q) {
+        const b = buf[i] as number;
+        if (b === BACKSLASH || b < 0x20) return false;
+        i++;
+      }
+      if (i >= end) return false;
+      const keyEnd = i++;
+      while (i < end && isWs(buf[i] as number)) i++;
+      if (buf[i] !== COLON) return false;
+      i++;
+      while (i < end && isWs(buf[i] as number)) i++;
+      const key = this.keyOf(buf, keyStart, keyEnd);
+      if (key !== 0 && (seen & key) !== 0) return false; // a repeated field: let JSON.parse decide
+      seen |= key;
+      switch (key) {
+        case K_ACCOUNT: {
+          if (buf[i] !== Q) return false;
+          const s = ++i;
+          while (i < end && ID_BYTE[buf[i] as number] === 1) i++;
+          if (buf[i] !== Q || i === s || i - s > 128) return false;
+          this.accountStart = s;
+          this.accountEnd = i++;
+          break;
+        }
+        case K_FUNCTION: {
+          if (buf[i] !== Q) return false;
+          const s = ++i;
+          while (i < end && buf[i] !== Q && buf[i] !== BACKSLASH) i++;
+          if (buf[i] !== Q || matchName(buf, s, i, FUNCTION_NAMES) < 0) return false;
+          i++;
+          break;
+        }
+        case K_CAUSE: {
+          if (buf[i] !== Q) return false;
+          const s = ++i;
+          while (i < end && buf[i] !== Q && buf[i] !== BACKSLASH) i++;
+          if (buf[i] !== Q) return false;
+          this.cause = matchName(buf, s, i, CAUSE_NAMES);
+          if (this.cause < 0) return false;
+          i++;
+          break;
+        }
+        case K_OK:
+          if (buf[i] === 0x74 && buf[i + 1] === 0x72 && buf[i + 2] === 0x75 && buf[i + 3] === 0x65) {
+            this.ok = 1;
+            i += 4;
+          } else if (
+            buf[i] === 0x66 &&
+            buf[i + 1] === 0x61 &&
+            buf[i + 2] === 0x6c &&
+            buf[i + 3] === 0x73 &&
+            buf[i + 4] === 0x65
+          ) {
+            this.ok = 0;
+            i += 5;
+          } else return false;
+          break;
+        case K_AT:
+          i = this.decodeInstant(buf, i, end);
+          if (i === FALLBACK) return false;
+          break;
+        default:
+          this.dropped++;
+          i = skipValue(buf, i, end, 0);
+          if (i === FALLBACK) return false;
+      }
+      if (i > end) return false;
+      while (i < end && isWs(buf[i] as number)) i++;
+      if (buf[i] === COMMA) {
+        i++;
+        continue;
+      }
+      if (buf[i] !== RBRACE) return false;
+      i++;
+      break;
+    }
+    while (i < end && isWs(buf[i] as number)) i++;
+    return i === end && (seen & REQUIRED) === REQUIRED;
+  }
+
+  private keyOf(buf: Uint8Array, s: number, e: number): number {
+    switch (e - s) {
+      case 9: // accountId
+        return buf[s] === 0x61 &&
+          buf[s + 1] === 0x63 &&
+          buf[s + 2] === 0x63 &&
+          buf[s + 3] === 0x6f &&
+          buf[s + 4] === 0x75 &&
+          buf[s + 5] === 0x6e &&
+          buf[s + 6] === 0x74 &&
+          buf[s + 7] === 0x49 &&
+          buf[s + 8] === 0x64
+          ? K_ACCOUNT
+          : 0;
+      case 8: // function
+        return buf[s] === 0x66 &&
+          buf[s + 1] === 0x75 &&
+          buf[s + 2] === 0x6e &&
+          buf[s + 3] === 0x63 &&
+          buf[s + 4] === 0x74 &&
+          buf[s + 5] === 0x69 &&
+          buf[s + 6] === 0x6f &&
+          buf[s + 7] === 0x6e
+          ? K_FUNCTION
+          : 0;
+      case 2: // at, ok
+        if (buf[s] === 0x61 && buf[s + 1] === 0x74) return K_AT;
+        return buf[s] === 0x6f && buf[s + 1] === 0x6b ? K_OK : 0;
+      case 5: // cause
+        return buf[s] === 0x63 &&
+          buf[s + 1] === 0x61 &&
+          buf[s + 2] === 0x75 &&
+          buf[s + 3] === 0x73 &&
+          buf[s + 4] === 0x65
+          ? K_CAUSE
+          : 0;
+      default:
+        return 0;
+    }
+  }
+
+  /** Parses `"YYYY-MM-DDThh:mm[:ss[.f{1,9}]](Z|±hh:mm)"` at i into this.minute; returns the index after it. */
+  private decodeInstant(buf: Uint8Array, start: number, end: number): number {
+    let i = start;
+    if (i + 18 > end || buf[i] !== Q) return FALLBACK;
+    i++;
+    const d = (k: number): number => (buf[i + k] as number) - 0x30;
+    for (let n = 0; n < DIGIT_AT.length; n++) if (!isDigit(buf[i + (DIGIT_AT[n] as number)] as number)) return FALLBACK;
+    if (buf[i + 4] !== 0x2d || buf[i + 7] !== 0x2d || buf[i + 10] !== 0x54 || buf[i + 13] !== COLON) return FALLBACK;
+    const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+    const month = d(5) * 10 + d(6);
+    const day = d(8) * 10 + d(9);
+    const hour = d(11) * 10 + d(12);
+    const minute = d(14) * 10 + d(15);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59) {
+      return FALLBACK;
+    }
+    i += 16;
+    if (buf[i] === COLON) {
+      const tens = buf[i + 1] as number;
+      if (tens < 0x30 || tens > 0x35 || !isDigit(buf[i + 2] as number)) return FALLBACK;
+      i += 3;
+      if (buf[i] === 0x2e) {
+        i++;
+        const s = i;
+        while (i < end && isDigit(buf[i] as number)) i++;
+        if (i === s || i - s > 9) return FALLBACK;
+      }
+    }
+    let offset = 0;
+    const sign = buf[i];
+    if (sign === 0x5a) i++;
+    else if (sign === 0x2b || sign === 0x2d) {
+      if (i + 6 > end || !isDigit(buf[i + 1] as number) || !isDigit(buf[i + 2] as number)) return FALLBACK;
+      if (buf[i + 3] !== COLON || !isDigit(buf[i + 4] as number) || !isDigit(buf[i + 5] as number)) return FALLBACK;
+      const oh = d(1) * 10 + d(2);
+      const om = d(4) * 10 + d(5);
+      if (oh > 23 || om > 59) return FALLBACK;
+      offset = (sign === 0x2d ? -1 : 1) * (oh * 60 + om);
+      i += 6;
+    } else return FALLBACK;
+    if (buf[i] !== Q) return FALLBACK;
+    // seconds never move a result across a minute boundary of a whole-minute offset
+    this.minute = (daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset;
+    return i + 1;
+  }
+}
+
+/** Skips one valid JSON value at i; returns the index after it, or FALLBACK. */
+const skipValue = (buf: Uint8Array, start: number, end: number, depth: number): number => {
+  let i = start;
+  const b = buf[i];
+  if (b === Q) {
+    i++;
+    while (i < end) {
+      const c = buf[i] as number;
+      if (c === Q) return i + 1;
+      if (c < 0x20) return FALLBACK;
+      if (c === BACKSLASH) {
+        const e = buf[i + 1] as number;
+        if (e === 0x75) {
+          for (let k = 2; k < 6; k++) {
+            const h = buf[i + k] as number;
+            if (!(isDigit(h) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) return FALLBACK;
+          }
+          i += 6;
+          continue;
+        }
+        // " \ / b f n r t
+        if (
+          !(
+            e === Q ||
+            e === BACKSLASH ||
+            e === 0x2f ||
+            e === 0x62 ||
+            e === 0x66 ||
+            e === 0x6e ||
+            e === 0x72 ||
+            e === 0x74
+          )
+        ) {
+          return FALLBACK;
+        }
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+    return FALLBACK;
+  }
+  if (b === LBRACE || b === LBRACKET) {
+    if (depth >= 32) return FALLBACK;
+    const close = b === LBRACE ? RBRACE : RBRACKET;
+    i++;
+    while (i < end && isWs(buf[i] as number)) i++;
+    if (buf[i] === close) return i + 1;
+    for (;;) {
+      if (b === LBRACE) {
+        if (buf[i] !== Q) return FALLBACK;
+        i = skipValue(buf, i, end, depth + 1);
+        if (i === FALLBACK) return FALLBACK;
+        while (i < end && isWs(buf[i] as number)) i++;
+        if (buf[i] !== COLON) return FALLBACK;
+        i++;
+        while (i < end && isWs(buf[i] as number)) i++;
+      }
+      i = skipValue(buf, i, end, depth + 1);
+      if (i === FALLBACK) return FALLBACK;
+      while (i < end && isWs(buf[i] as number)) i++;
+      if (buf[i] === COMMA) {
+        i++;
+        while (i < end && isWs(buf[i] as number)) i++;
+        continue;
+      }
+      if (buf[i] === close) return i + 1;
+      return FALLBACK;
+    }
+  }
+  if (b === 0x74) return buf[i + 1] === 0x72 && buf[i + 2] === 0x75 && buf[i + 3] === 0x65 ? i + 4 : FALLBACK;
+  if (b === 0x66) {
+    return buf[i + 1] === 0x61 && buf[i + 2] === 0x6c && buf[i + 3] === 0x73 && buf[i + 4] === 0x65 ? i + 5 : FALLBACK;
+  }
+  if (b === 0x6e) return buf[i + 1] === 0x75 && buf[i + 2] === 0x6c && buf[i + 3] === 0x6c ? i + 4 : FALLBACK;
+  // number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+  if (b === 0x2d) i++;
+  if (buf[i] === 0x30) i++;
+  else if (isDigit(buf[i] as number)) while (i < end && isDigit(buf[i] as number)) i++;
+  else return FALLBACK;
+  if (buf[i] === 0x2e) {
+    i++;
+    if (!isDigit(buf[i] as number)) return FALLBACK;
+    while (i < end && isDigit(buf[i] as number)) i++;
+  }
+  if (buf[i] === 0x65 || buf[i] === 0x45) {
+    i++;
+    if (buf[i] === 0x2b || buf[i] === 0x2d) i++;
+    if (!isDigit(buf[i] as number)) return FALLBACK;
+    while (i < end && isDigit(buf[i] as number)) i++;
+  }
+  return i;
+};
