@@ -13,6 +13,7 @@ import { scanProbeFiles } from '#probes/scan-files.ts';
 import { evaluateScenario } from '#scenario/evaluate-scenario.ts';
 import { foldScenarioProbes } from '#scenario/fold-probes.ts';
 import { parseScenario } from '#scenario/parse-scenario.ts';
+import type { Io } from './main.ts';
 import { CliFailure } from './output.ts';
 
 interface EvaluateOptions {
@@ -22,9 +23,9 @@ interface EvaluateOptions {
   stats?: boolean;
 }
 
-const readInput = (file: string): string => {
+const readInput = (file: string, io: Io): string => {
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
+    return file === '-' ? io.stdin() : readFileSync(file, 'utf8');
   } catch (e) {
     throw new CliFailure([
       { path: file, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` },
@@ -46,7 +47,7 @@ const checkReadable = (files: readonly string[]): void => {
   if (problems.length > 0) throw new CliFailure(problems);
 };
 
-export const evaluateCommand = (): Command =>
+export const evaluateCommand = (io: Io): Command =>
   new Command('evaluate')
     .description('evaluate a scenario (and probe NDJSON files) into an SLA report on stdout')
     .requiredOption('--input <file>', "scenario JSON file, or '-' for stdin")
@@ -66,7 +67,7 @@ export const evaluateCommand = (): Command =>
       if (options.probes.includes('-') && options.input === '-') {
         throw new CliFailure([{ path: '--probes', message: 'stdin is already the scenario (--input -)' }]);
       }
-      const parsed = parseScenario(readInput(options.input), options.input);
+      const parsed = parseScenario(readInput(options.input, io), options.input);
       if (parsed.problems) throw new CliFailure(parsed.problems);
       const { scenario } = parsed;
 
@@ -75,7 +76,7 @@ export const evaluateCommand = (): Command =>
       const own = foldScenarioProbes(scenario.probes, periods, facts);
       checkReadable(options.probes.filter((f) => f !== '-'));
       const scan = await scanProbeFiles(options.probes, periods, facts, {
-        workerScript: new URL('./probe-scan-worker.mjs', import.meta.url),
+        workerScript: io.workerScript,
         workers: options.workers,
       });
       if (scan.problemCount > 0) throw new CliFailure(scan.problems, undefined, scan.problemCount);
@@ -85,7 +86,7 @@ export const evaluateCommand = (): Command =>
         droppedFields: own.droppedFields + scan.droppedFields,
       });
       if (evaluated.problems) throw new CliFailure(evaluated.problems);
-      process.stdout.write(`${JSON.stringify(evaluated.report, null, 2)}\n`);
+      io.stdout(`${JSON.stringify(evaluated.report, null, 2)}\n`);
       if (options.stats) {
         const stats = {
           ms: Math.round(performance.now() - started),
@@ -95,6 +96,6 @@ export const evaluateCommand = (): Command =>
           slowLines: scan.slowLines,
           workers: scan.workers,
         };
-        process.stderr.write(`stats: ${JSON.stringify(stats)}\n`);
+        io.stderr(`stats: ${JSON.stringify(stats)}\n`);
       }
     });

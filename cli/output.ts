@@ -21,11 +21,11 @@ export class CliFailure extends Error {
   }
 }
 
-export const printFailure = (failure: CliFailure): void => {
+export const formatFailure = (failure: CliFailure): string => {
   const lines = failure.problems
     .slice(0, MAX_PRINTED_PROBLEMS)
     .map((p) => `error: ${p.path ? `${p.path}: ` : ''}${p.message.replace(/\s+/g, ' ')}`);
   const rest = failure.totalCount - Math.min(failure.problems.length, MAX_PRINTED_PROBLEMS);
   if (rest > 0) lines.push(`error: … and ${rest} more problem${rest === 1 ? '' : 's'}`);
-  process.stderr.write(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
 };
