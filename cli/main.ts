@@ -20,7 +20,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  program.addCommand(evaluateCommand(io));
+  for (const command of [evaluateCommand(io)]) {
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  }
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(['node', 'sla', ...argv]);
