@@ -18,6 +18,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',
+  minify: true,
   banner: {
     js: "import { createRequire as __slaRequire } from 'node:module'; const require = __slaRequire(import.meta.url);",
   },

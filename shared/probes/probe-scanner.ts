@@ -42,6 +42,9 @@ const RBRACKET = 0x5d;
 const NEWLINE = 0x0a;
 
 const FALLBACK = -1;
+/** Scan buffer size, and the tail of it left unfilled for the decoder's look-ahead. */
+const WORK_BUFFER = 4 * 1024 * 1024;
+const SLACK = 256;
 
 const ID_BYTE = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@-') ID_BYTE[c.charCodeAt(0)] = 1;
@@ -66,9 +69,6 @@ const K_AT = 4;
 const K_OK = 8;
 const K_CAUSE = 16;
 const REQUIRED = K_ACCOUNT | K_FUNCTION | K_AT | K_OK;
-
-/** Positions of the digits in `YYYY-MM-DDThh:mm`. */
-const DIGIT_AT = Uint8Array.of(0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15);
 
 const isWs = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
@@ -99,9 +99,9 @@ class IdTable {
     return h >>> 0;
   }
 
-  lookup(buf: Uint8Array, start: number, end: number): number {
+  lookup(buf: Uint8Array, start: number, end: number, hash: number): number {
     const len = end - start;
-    let slot = IdTable.hash(buf, start, end) & this.mask;
+    let slot = hash & this.mask;
     for (;;) {
       const index = this.slots[slot] as number;
       if (index < 0) return -1;
@@ -145,7 +145,8 @@ export class ProbeScanner {
   private readonly periods: Float64Array[];
   private readonly lastPageNo: Float64Array;
   private readonly lastPage: (Uint16Array | undefined)[];
-  private carry: Buffer = Buffer.alloc(0);
+  private work: Buffer = Buffer.allocUnsafe(WORK_BUFFER);
+  private held = 0;
 
   // fields of the line being decoded
   private accountStart = 0;
@@ -154,6 +155,10 @@ export class ProbeScanner {
   private ok = 0;
   private cause = 0;
   private dropped = 0;
+  private accountHash = 0;
+  private cachedMonthKey = -1;
+  private cachedMonthDays = 0;
+  private cachedMonthLength = 0;
 
   /** `accountIds[i]` has service periods `periods[i]` as flat [start, end) epoch-minute pairs. */
   constructor(
@@ -168,35 +173,70 @@ export class ProbeScanner {
     this.lastPage = accountIds.map(() => undefined);
   }
 
+  /**
+   * Scans bytes as `read(into, offset, length)` delivers them, until it returns 0 or less.
+   * Lines are scanned in place in the scanner's own buffer, whose tail is never filled: the
+   * decoder's look-ahead past the data then stays inside the array (a typed-array read out of
+   * bounds would make V8 slow down every read of the hot loop).
+   */
+  readFrom(read: (into: Buffer, offset: number, length: number) => number): void {
+    for (;;) {
+      if (this.held > (this.work.length - SLACK) / 2) {
+        const bigger = Buffer.allocUnsafe(this.work.length * 2);
+        this.work.copy(bigger, 0, 0, this.held);
+        this.work = bigger;
+      }
+      const n = read(this.work, this.held, this.work.length - SLACK - this.held);
+      if (n <= 0) return;
+      const filled = this.held + n;
+      const rest = this.scanLines(this.work, 0, filled);
+      this.held = filled - rest;
+      if (this.held > 0 && rest > 0) this.work.copyWithin(0, rest, filled);
+    }
+  }
+
   /** Scans a chunk of NDJSON; a line cut at the chunk's end waits for the next chunk. */
   push(chunk: Uint8Array): void {
-    let buf: Uint8Array = chunk;
-    if (this.carry.length > 0) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = Buffer.alloc(0);
-    }
-    const rest = this.scanLines(buf as Buffer, 0, buf.length);
-    if (rest < buf.length) this.carry = Buffer.from(buf.subarray(rest));
+    let offset = 0;
+    this.readFrom((into, at, length) => {
+      const n = Math.min(length, chunk.length - offset);
+      into.set(chunk.subarray(offset, offset + n), at);
+      offset += n;
+      return n;
+    });
   }
 
   /** Scans the last line when it has no newline. */
   finish(): void {
-    if (this.carry.length > 0) {
-      const last = this.carry;
-      this.carry = Buffer.alloc(0);
-      this.scanLine(last, 0, last.length);
+    if (this.held > 0) {
+      const held = this.held;
+      this.held = 0;
+      this.scanLine(this.work, 0, held);
     }
   }
 
-  /** Scans the complete lines of buf[start, end); returns where the unfinished last line starts. */
+  /**
+   * Scans the complete lines of buf[start, end); returns where the unfinished last line starts.
+   * A plain line is decoded in one pass that also finds its newline; any other goes through
+   * scanLine with its bounds found first.
+   */
   scanLines(buf: Buffer, start: number, end: number): number {
     let lineStart = start;
-    for (;;) {
+    while (lineStart < end) {
+      const next = this.decodeFast(buf, lineStart, end, false);
+      if (next > 0) {
+        this.tally.lines++;
+        this.tally.probes++;
+        this.accept(buf);
+        lineStart = next;
+        continue;
+      }
       const nl = buf.indexOf(NEWLINE, lineStart);
       if (nl < 0 || nl >= end) return lineStart;
       this.scanLine(buf, lineStart, nl);
       lineStart = nl + 1;
     }
+    return lineStart;
   }
 
   /** Decides one line (without its newline). */
@@ -206,14 +246,18 @@ export class ProbeScanner {
     while (i < end && isWs(buf[i] as number)) i++;
     if (i === end) return; // a blank line is not a record
     this.tally.probes++;
-    if (this.decodeFast(buf, i, end)) {
-      this.tally.droppedFields += this.dropped;
-      const index = this.ids.lookup(buf, this.accountStart, this.accountEnd);
-      this.fold(index, this.minute, resultBits(this.ok === 1, this.cause));
+    if (this.decodeFast(buf, start, end, true) > 0) {
+      this.accept(buf);
       return;
     }
     this.tally.slowLines++;
     this.decodeSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'), lineNo);
+  }
+
+  private accept(buf: Uint8Array): void {
+    this.tally.droppedFields += this.dropped;
+    const index = this.ids.lookup(buf, this.accountStart, this.accountEnd, this.accountHash);
+    this.fold(index, this.minute, resultBits(this.ok === 1, this.cause));
   }
 
   private decodeSlow(text: string, lineNo: number): void {
@@ -272,59 +316,122 @@ export class ProbeScanner {
   }
 
   /**
-   * Decodes a plain probe object from buf[i, end); true when the line is fully understood and
-   * valid, false to hand it to the slow path.
+   * Decodes a plain probe object starting at `start`. With `lineEnd`, the line is exactly
+   * [start, end); without, it ends at the first newline before `end`. Returns the index after
+   * the line (past its newline, if any), or 0 to hand the line to the slow path (or, without
+   * `lineEnd`, when its newline is not in the buffer yet).
+   *
+   * Bytes at or past `end` may be looked at but never decide anything: a line is accepted only
+   * when its end lies before `end`. A newline is never whitespace here.
    */
-  private decodeFast(buf: Uint8Array, start: number, end: number): boolean {
+  private decodeFast(buf: Uint8Array, start: number, end: number, lineEnd: boolean): number {
     let i = start;
-    if (buf[i] !== LBRACE) return false;
+    while (buf[i] === 0x20 || buf[i] === 0x09) i++;
+    if (buf[i] !== LBRACE) return 0;
     i++;
     let seen = 0;
     this.cause = 0;
     this.dropped = 0;
     for (;;) {
-      while (i < end && isWs(buf[i] as number)) i++;
-      if (buf[i] !== Q) return false;
-      const keyStart = ++i;
-      while (i < end && buf[i] !== Q) {
-        const b = buf[i] as number;
-        if (b === BACKSLASH || b < 0x20) return false;
-        i++;
-      }
-      if (i >= end) return false;
-      const keyEnd = i++;
-      while (i < end && isWs(buf[i] as number)) i++;
-      if (buf[i] !== COLON) return false;
+      while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d) i++;
+      if (buf[i] !== Q) return 0;
       i++;
-      while (i < end && isWs(buf[i] as number)) i++;
-      const key = this.keyOf(buf, keyStart, keyEnd);
-      if (key !== 0 && (seen & key) !== 0) return false; // a repeated field: let JSON.parse decide
-      seen |= key;
+      // a known key is recognised in place; any other is scanned and dropped
+      let key = 0;
+      const c = buf[i];
+      if (c === 0x61) {
+        if (buf[i + 1] === 0x74 && buf[i + 2] === Q) {
+          key = K_AT;
+          i += 3;
+        } else if (
+          buf[i + 1] === 0x63 &&
+          buf[i + 2] === 0x63 &&
+          buf[i + 3] === 0x6f &&
+          buf[i + 4] === 0x75 &&
+          buf[i + 5] === 0x6e &&
+          buf[i + 6] === 0x74 &&
+          buf[i + 7] === 0x49 &&
+          buf[i + 8] === 0x64 &&
+          buf[i + 9] === Q
+        ) {
+          key = K_ACCOUNT;
+          i += 10;
+        }
+      } else if (c === 0x66) {
+        if (
+          buf[i + 1] === 0x75 &&
+          buf[i + 2] === 0x6e &&
+          buf[i + 3] === 0x63 &&
+          buf[i + 4] === 0x74 &&
+          buf[i + 5] === 0x69 &&
+          buf[i + 6] === 0x6f &&
+          buf[i + 7] === 0x6e &&
+          buf[i + 8] === Q
+        ) {
+          key = K_FUNCTION;
+          i += 9;
+        }
+      } else if (c === 0x6f) {
+        if (buf[i + 1] === 0x6b && buf[i + 2] === Q) {
+          key = K_OK;
+          i += 3;
+        }
+      } else if (c === 0x63) {
+        if (
+          buf[i + 1] === 0x61 &&
+          buf[i + 2] === 0x75 &&
+          buf[i + 3] === 0x73 &&
+          buf[i + 4] === 0x65 &&
+          buf[i + 5] === Q
+        ) {
+          key = K_CAUSE;
+          i += 6;
+        }
+      }
+      if (key === 0) {
+        while (i < end && buf[i] !== Q) {
+          const b = buf[i] as number;
+          if (b === BACKSLASH || b < 0x20) return 0;
+          i++;
+        }
+        if (i >= end) return 0;
+        i++;
+      } else {
+        if ((seen & key) !== 0) return 0; // a repeated field: let JSON.parse decide
+        seen |= key;
+      }
+      while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d) i++;
+      if (buf[i] !== COLON) return 0;
+      i++;
+      while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d) i++;
       switch (key) {
         case K_ACCOUNT: {
-          if (buf[i] !== Q) return false;
+          if (buf[i] !== Q) return 0;
           const s = ++i;
-          while (i < end && ID_BYTE[buf[i] as number] === 1) i++;
-          if (buf[i] !== Q || i === s || i - s > 128) return false;
+          let h = 0x811c9dc5;
+          while (i < end) {
+            const b = buf[i] as number;
+            if (ID_BYTE[b] !== 1) break;
+            h = Math.imul(h ^ b, 0x01000193);
+            i++;
+          }
+          if (buf[i] !== Q || i === s || i - s > 128) return 0;
           this.accountStart = s;
           this.accountEnd = i++;
+          this.accountHash = h >>> 0;
           break;
         }
-        case K_FUNCTION: {
-          if (buf[i] !== Q) return false;
-          const s = ++i;
-          while (i < end && buf[i] !== Q && buf[i] !== BACKSLASH) i++;
-          if (buf[i] !== Q || matchName(buf, s, i, FUNCTION_NAMES) < 0) return false;
-          i++;
+        case K_FUNCTION:
+          i = matchFunction(buf, i);
+          if (i === 0) return 0;
           break;
-        }
         case K_CAUSE: {
-          if (buf[i] !== Q) return false;
+          if (buf[i] !== Q) return 0;
           const s = ++i;
           while (i < end && buf[i] !== Q && buf[i] !== BACKSLASH) i++;
-          if (buf[i] !== Q) return false;
+          if (buf[i] !== Q) return 0;
           this.cause = matchName(buf, s, i, CAUSE_NAMES);
-          if (this.cause < 0) return false;
+          if (this.cause < 0) return 0;
           i++;
           break;
         }
@@ -341,118 +448,134 @@ export class ProbeScanner {
           ) {
             this.ok = 0;
             i += 5;
-          } else return false;
+          } else return 0;
           break;
         case K_AT:
-          i = this.decodeInstant(buf, i, end);
-          if (i === FALLBACK) return false;
+          i = this.decodeInstant(buf, i);
+          if (i === 0) return 0;
           break;
         default:
           this.dropped++;
           i = skipValue(buf, i, end, 0);
-          if (i === FALLBACK) return false;
+          if (i === FALLBACK) return 0;
       }
-      if (i > end) return false;
-      while (i < end && isWs(buf[i] as number)) i++;
+      while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d) i++;
       if (buf[i] === COMMA) {
         i++;
         continue;
       }
-      if (buf[i] !== RBRACE) return false;
+      if (buf[i] !== RBRACE) return 0;
       i++;
       break;
     }
-    while (i < end && isWs(buf[i] as number)) i++;
-    return i === end && (seen & REQUIRED) === REQUIRED;
+    while (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d) i++;
+    if ((seen & REQUIRED) !== REQUIRED) return 0;
+    if (lineEnd) return i === end ? i : 0;
+    return i < end && buf[i] === NEWLINE ? i + 1 : 0;
   }
 
-  private keyOf(buf: Uint8Array, s: number, e: number): number {
-    switch (e - s) {
-      case 9: // accountId
-        return buf[s] === 0x61 &&
-          buf[s + 1] === 0x63 &&
-          buf[s + 2] === 0x63 &&
-          buf[s + 3] === 0x6f &&
-          buf[s + 4] === 0x75 &&
-          buf[s + 5] === 0x6e &&
-          buf[s + 6] === 0x74 &&
-          buf[s + 7] === 0x49 &&
-          buf[s + 8] === 0x64
-          ? K_ACCOUNT
-          : 0;
-      case 8: // function
-        return buf[s] === 0x66 &&
-          buf[s + 1] === 0x75 &&
-          buf[s + 2] === 0x6e &&
-          buf[s + 3] === 0x63 &&
-          buf[s + 4] === 0x74 &&
-          buf[s + 5] === 0x69 &&
-          buf[s + 6] === 0x6f &&
-          buf[s + 7] === 0x6e
-          ? K_FUNCTION
-          : 0;
-      case 2: // at, ok
-        if (buf[s] === 0x61 && buf[s + 1] === 0x74) return K_AT;
-        return buf[s] === 0x6f && buf[s + 1] === 0x6b ? K_OK : 0;
-      case 5: // cause
-        return buf[s] === 0x63 &&
-          buf[s + 1] === 0x61 &&
-          buf[s + 2] === 0x75 &&
-          buf[s + 3] === 0x73 &&
-          buf[s + 4] === 0x65
-          ? K_CAUSE
-          : 0;
-      default:
-        return 0;
-    }
-  }
-
-  /** Parses `"YYYY-MM-DDThh:mm[:ss[.f{1,9}]](Z|±hh:mm)"` at i into this.minute; returns the index after it. */
-  private decodeInstant(buf: Uint8Array, start: number, end: number): number {
+  /**
+   * Parses `"YYYY-MM-DDThh:mm[:ss[.f{1,9}]](Z|±hh:mm)"` at i into this.minute; returns the index
+   * after it, or 0. Seconds never move a result across a minute of a whole-minute offset.
+   */
+  private decodeInstant(buf: Uint8Array, start: number): number {
     let i = start;
-    if (i + 18 > end || buf[i] !== Q) return FALLBACK;
+    if (buf[i] !== Q) return 0;
     i++;
-    const d = (k: number): number => (buf[i + k] as number) - 0x30;
-    for (let n = 0; n < DIGIT_AT.length; n++) if (!isDigit(buf[i + (DIGIT_AT[n] as number)] as number)) return FALLBACK;
-    if (buf[i + 4] !== 0x2d || buf[i + 7] !== 0x2d || buf[i + 10] !== 0x54 || buf[i + 13] !== COLON) return FALLBACK;
-    const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-    const month = d(5) * 10 + d(6);
-    const day = d(8) * 10 + d(9);
-    const hour = d(11) * 10 + d(12);
-    const minute = d(14) * 10 + d(15);
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59) {
-      return FALLBACK;
+    const y1 = (buf[i] as number) - 0x30;
+    const y2 = (buf[i + 1] as number) - 0x30;
+    const y3 = (buf[i + 2] as number) - 0x30;
+    const y4 = (buf[i + 3] as number) - 0x30;
+    const mo1 = (buf[i + 5] as number) - 0x30;
+    const mo2 = (buf[i + 6] as number) - 0x30;
+    const d1 = (buf[i + 8] as number) - 0x30;
+    const d2 = (buf[i + 9] as number) - 0x30;
+    const h1 = (buf[i + 11] as number) - 0x30;
+    const h2 = (buf[i + 12] as number) - 0x30;
+    const mi1 = (buf[i + 14] as number) - 0x30;
+    const mi2 = (buf[i + 15] as number) - 0x30;
+    // (x >>> 0) > 9 rejects anything but a digit, NaN included
+    if (
+      y1 >>> 0 > 9 ||
+      y2 >>> 0 > 9 ||
+      y3 >>> 0 > 9 ||
+      y4 >>> 0 > 9 ||
+      mo1 >>> 0 > 9 ||
+      mo2 >>> 0 > 9 ||
+      d1 >>> 0 > 9 ||
+      d2 >>> 0 > 9 ||
+      h1 >>> 0 > 9 ||
+      h2 >>> 0 > 9 ||
+      mi1 >>> 0 > 9 ||
+      mi2 >>> 0 > 9 ||
+      buf[i + 4] !== 0x2d ||
+      buf[i + 7] !== 0x2d ||
+      buf[i + 10] !== 0x54 ||
+      buf[i + 13] !== COLON
+    ) {
+      return 0;
     }
+    const year = y1 * 1000 + y2 * 100 + y3 * 10 + y4;
+    const month = mo1 * 10 + mo2;
+    const day = d1 * 10 + d2;
+    const hour = h1 * 10 + h2;
+    const minute = mi1 * 10 + mi2;
+    if (hour > 23 || minute > 59 || day < 1) return 0;
+    const monthKey = year * 100 + month;
+    if (monthKey !== this.cachedMonthKey) {
+      if (month < 1 || month > 12) return 0;
+      this.cachedMonthKey = monthKey;
+      this.cachedMonthDays = daysFromCivil(year, month, 1);
+      this.cachedMonthLength = daysInMonth(year, month);
+    }
+    if (day > this.cachedMonthLength) return 0;
     i += 16;
     if (buf[i] === COLON) {
       const tens = buf[i + 1] as number;
-      if (tens < 0x30 || tens > 0x35 || !isDigit(buf[i + 2] as number)) return FALLBACK;
+      if (tens < 0x30 || tens > 0x35 || !isDigit(buf[i + 2] as number)) return 0;
       i += 3;
       if (buf[i] === 0x2e) {
         i++;
         const s = i;
-        while (i < end && isDigit(buf[i] as number)) i++;
-        if (i === s || i - s > 9) return FALLBACK;
+        while (isDigit(buf[i] as number)) i++;
+        if (i === s || i - s > 9) return 0;
       }
     }
     let offset = 0;
     const sign = buf[i];
     if (sign === 0x5a) i++;
     else if (sign === 0x2b || sign === 0x2d) {
-      if (i + 6 > end || !isDigit(buf[i + 1] as number) || !isDigit(buf[i + 2] as number)) return FALLBACK;
-      if (buf[i + 3] !== COLON || !isDigit(buf[i + 4] as number) || !isDigit(buf[i + 5] as number)) return FALLBACK;
-      const oh = d(1) * 10 + d(2);
-      const om = d(4) * 10 + d(5);
-      if (oh > 23 || om > 59) return FALLBACK;
+      const oh1 = (buf[i + 1] as number) - 0x30;
+      const oh2 = (buf[i + 2] as number) - 0x30;
+      const om1 = (buf[i + 4] as number) - 0x30;
+      const om2 = (buf[i + 5] as number) - 0x30;
+      if (oh1 >>> 0 > 9 || oh2 >>> 0 > 9 || om1 >>> 0 > 9 || om2 >>> 0 > 9 || buf[i + 3] !== COLON) return 0;
+      const oh = oh1 * 10 + oh2;
+      const om = om1 * 10 + om2;
+      if (oh > 23 || om > 59) return 0;
       offset = (sign === 0x2d ? -1 : 1) * (oh * 60 + om);
       i += 6;
-    } else return FALLBACK;
-    if (buf[i] !== Q) return FALLBACK;
-    // seconds never move a result across a minute boundary of a whole-minute offset
-    this.minute = (daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset;
+    } else return 0;
+    if (buf[i] !== Q) return 0;
+    this.minute = ((this.cachedMonthDays + day - 1) * 24 + hour) * 60 + minute - offset;
     return i + 1;
   }
 }
+
+/** Matches `"checkUpdate"`, `"publish"`, `"download"` or `"manage"` at i; returns the index after it, or 0. */
+const matchFunction = (buf: Uint8Array, i: number): number => {
+  if (buf[i] !== Q) return 0;
+  const s = i + 1;
+  for (let n = 0; n < FUNCTION_NAMES.length; n++) {
+    const name = FUNCTION_NAMES[n] as Uint8Array;
+    if (buf[s] !== name[0]) continue;
+    let k = 1;
+    while (k < name.length && buf[s + k] === name[k]) k++;
+    if (k === name.length && buf[s + k] === Q) return s + k + 1;
+    return 0;
+  }
+  return 0;
+};
 
 /** Skips one valid JSON value at i; returns the index after it, or FALLBACK. */
 const skipValue = (buf: Uint8Array, start: number, end: number, depth: number): number => {

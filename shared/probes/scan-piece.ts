@@ -17,8 +17,6 @@ export interface Piece {
   readonly size: number;
 }
 
-const CHUNK = 4 * 1024 * 1024;
-
 /** The offset just after the first newline at or after `at - 1`, or `size` when there is none. */
 const lineBoundary = (fd: number, at: number, size: number): number => {
   if (at <= 0) return 0;
@@ -42,14 +40,12 @@ export const scanPiece = (piece: Piece, scanner: ProbeScanner): number => {
   try {
     const from = lineBoundary(fd, piece.start, piece.size);
     const to = lineBoundary(fd, piece.end, piece.size);
-    const buf = Buffer.allocUnsafe(CHUNK);
     let pos = from;
-    while (pos < to) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, to - pos), pos);
-      if (n <= 0) break;
-      scanner.push(buf.subarray(0, n));
-      pos += n;
-    }
+    scanner.readFrom((into, offset, length) => {
+      const n = pos < to ? readSync(fd, into, offset, Math.min(length, to - pos), pos) : 0;
+      pos += Math.max(n, 0);
+      return n;
+    });
     scanner.finish();
   } finally {
     closeSync(fd);
