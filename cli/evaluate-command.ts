@@ -6,7 +6,7 @@
 //   3. evaluate and print the report — or, on any bad input, exit 2 with nothing on stdout.
 
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { periodTable } from '#domain/account-periods.ts';
 import { MinuteFacts } from '#domain/minute-facts.ts';
 import { scanProbeFiles } from '#probes/scan-files.ts';
@@ -47,6 +47,12 @@ const checkReadable = (files: readonly string[]): void => {
   if (problems.length > 0) throw new CliFailure(problems);
 };
 
+const parseWorkers = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('must be a whole number from 1 to 16');
+  return n;
+};
+
 export const evaluateCommand = (io: Io): Command =>
   new Command('evaluate')
     .description('evaluate a scenario (and probe NDJSON files) into an SLA report on stdout')
@@ -57,9 +63,7 @@ export const evaluateCommand = (io: Io): Command =>
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
-    .option('--workers <n>', 'threads that scan probe files (default: one per core)', (v: string) =>
-      Number.parseInt(v, 10),
-    )
+    .option('--workers <n>', 'threads that scan probe files, 1 to 16 (default: one per core)', parseWorkers)
     .option('--stats', 'print timing, memory and line counts to stderr as JSON')
     .option('--debug', 'print stack traces of unexpected failures')
     .action(async (options: EvaluateOptions) => {

@@ -21,10 +21,19 @@ export class CliFailure extends Error {
   }
 }
 
+/** Control characters (a newline in an unknown field's name, say) are shown escaped, never printed raw. */
+const oneLine = (text: string): string =>
+  Array.from(text, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029
+      ? `\\u${code.toString(16).padStart(4, '0')}`
+      : c;
+  }).join('');
+
 export const formatFailure = (failure: CliFailure): string => {
   const lines = failure.problems
     .slice(0, MAX_PRINTED_PROBLEMS)
-    .map((p) => `error: ${p.path ? `${p.path}: ` : ''}${p.message.replace(/\s+/g, ' ')}`);
+    .map((p) => `error: ${p.path ? `${oneLine(p.path)}: ` : ''}${oneLine(p.message.replace(/\s+/g, ' '))}`);
   const rest = failure.totalCount - Math.min(failure.problems.length, MAX_PRINTED_PROBLEMS);
   if (rest > 0) lines.push(`error: … and ${rest} more problem${rest === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;

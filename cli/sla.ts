@@ -3,6 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { main } from './main.ts';
 
+// A reader that goes away (`sla … | head`) ends the run with one line, not an unhandled error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  process.stderr.write(`error: standard output closed before the report was written (${e.code ?? e.message})\n`);
+  process.exit(1);
+});
+
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

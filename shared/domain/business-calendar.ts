@@ -51,8 +51,15 @@ export class BusinessCalendar {
     }
     this.overrideHolidays = new Set(overrides.holidays ?? []);
     this.overrideWorkdays = new Set(overrides.workdays ?? []);
-    for (const d of [...this.overrideHolidays, ...this.overrideWorkdays]) this.knownYears.add(Number(d.slice(0, 4)));
+    for (const d of [...this.overrideHolidays, ...this.overrideWorkdays]) {
+      const year = Number(d.slice(0, 4));
+      if (!this.knownYears.has(year)) this.inputOnlyYears.add(year);
+    }
+    for (const year of this.inputOnlyYears) this.knownYears.add(year);
   }
+
+  /** Years known only through the overrides: a report says so wherever it relies on one. */
+  readonly inputOnlyYears = new Set<number>();
 
   knowsYear(year: number): boolean {
     return this.knownYears.has(year);

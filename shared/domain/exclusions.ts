@@ -42,7 +42,8 @@ const toNanos = (i: Instant): bigint => BigInt(i.epochMs) * 1_000_000n + BigInt(
 /** True when the maintenance was announced early enough to exclude anything. */
 export const announcedInAdvance = (m: Maintenance, minNoticeHours: number): boolean => {
   const notice = toNanos(m.start) - toNanos(m.announcedAt);
-  const required = BigInt(Math.ceil(minNoticeHours * 3_600_000)) * 1_000_000n;
+  // to the microsecond: 1.1 h is 3 960 000 000 µs, though 1.1 × 3 600 000 ms is not exact in binary
+  const required = BigInt(Math.round(minNoticeHours * 3_600_000_000)) * 1_000n;
   return notice > 0n && notice >= required;
 };
 

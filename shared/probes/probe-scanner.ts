@@ -156,6 +156,8 @@ export class ProbeScanner {
   private cause = 0;
   private dropped = 0;
   private accountHash = 0;
+  private readonly droppedKeyStart = new Int32Array(16);
+  private readonly droppedKeyEnd = new Int32Array(16);
   private cachedMonthKey = -1;
   private cachedMonthDays = 0;
   private cachedMonthLength = 0;
@@ -389,12 +391,15 @@ export class ProbeScanner {
         }
       }
       if (key === 0) {
+        const keyStart = i;
         while (i < end && buf[i] !== Q) {
           const b = buf[i] as number;
           if (b === BACKSLASH || b < 0x20) return 0;
           i++;
         }
         if (i >= end) return 0;
+        // a dropped field named twice counts once, as JSON.parse keeps one of them
+        if (!this.noteDroppedKey(buf, keyStart, i)) return 0;
         i++;
       } else {
         if ((seen & key) !== 0) return 0; // a repeated field: let JSON.parse decide
@@ -455,7 +460,6 @@ export class ProbeScanner {
           if (i === 0) return 0;
           break;
         default:
-          this.dropped++;
           i = skipValue(buf, i, end, 0);
           if (i === FALLBACK) return 0;
       }
@@ -472,6 +476,26 @@ export class ProbeScanner {
     if ((seen & REQUIRED) !== REQUIRED) return 0;
     if (lineEnd) return i === end ? i : 0;
     return i < end && buf[i] === NEWLINE ? i + 1 : 0;
+  }
+
+  /**
+   * Counts a dropped field's key unless the line named it already; false when the line has more
+   * dropped fields than are tracked (the slow path then counts them).
+   */
+  private noteDroppedKey(buf: Uint8Array, start: number, end: number): boolean {
+    const n = this.dropped;
+    for (let k = 0; k < n; k++) {
+      const s = this.droppedKeyStart[k] as number;
+      if ((this.droppedKeyEnd[k] as number) - s !== end - start) continue;
+      let j = 0;
+      while (j < end - start && buf[s + j] === buf[start + j]) j++;
+      if (j === end - start) return true;
+    }
+    if (n === this.droppedKeyStart.length) return false;
+    this.droppedKeyStart[n] = start;
+    this.droppedKeyEnd[n] = end;
+    this.dropped = n + 1;
+    return true;
   }
 
   /**

@@ -83,6 +83,14 @@ export const evaluateScenario = (
   const assumedYears = new Set(
     shown.filter((m) => m.report.claimWindow?.calendarAssumed).map((m) => m.report.claimWindow?.opensOn.slice(0, 4)),
   );
+  const windowYears = new Set(
+    shown.flatMap((m) => (m.report.claimWindow ? [Number(m.report.claimWindow.opensOn.slice(0, 4))] : [])),
+  );
+  for (const year of [...scenario.calendar.inputOnlyYears].filter((y) => windowYears.has(y)).sort()) {
+    warnings.push(
+      `business calendar: ${year} is not in the built-in China calendar; its claim windows rely on the scenario's calendar days alone (every other day of ${year} is taken as Monday–Friday)`,
+    );
+  }
   for (const year of assumedYears) {
     warnings.push(
       `business calendar: ${year} is not in the built-in China calendar; its claim windows assume Monday–Friday working days (calendarAssumed)`,
