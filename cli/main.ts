@@ -3,7 +3,9 @@
 
 import { Command, CommanderError } from 'commander';
 import { evaluateCommand } from './evaluate-command.ts';
+import { ingestCommand } from './ingest-command.ts';
 import { CliFailure, EXIT_BAD_INPUT, EXIT_FAILURE, formatFailure } from './output.ts';
+import { registryCommands } from './registry-commands.ts';
 
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -20,8 +22,13 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const command of [evaluateCommand(io)]) {
-    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    for (const sub of command.commands) configure(sub);
+  };
+  for (const command of [evaluateCommand(io), ingestCommand(io), ...registryCommands(io)]) {
+    configure(command);
+    program.addCommand(command);
   }
   const debug = argv.includes('--debug');
   try {

@@ -13,6 +13,10 @@ await build({
   outdir: dist,
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  // dynalite loads a native LevelDB binding from its own folder: it stays a package import
+  external: ['dynalite'],
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -7,8 +7,9 @@
 // (JSON.parse + validateProbe), which decides it exactly as the scenario's own probes are
 // decided and words its errors. Both paths fold into the same minute-state pages.
 
+import { createHash } from 'node:crypto';
 import { daysFromCivil, daysInMonth, MINUTES_PER_DAY } from '#domain/instant.ts';
-import { type ProbeProblem, resultBits, validateProbe } from '#domain/probe.ts';
+import { PROBE_FIELDS, type ProbeProblem, resultBits, validateProbe } from '#domain/probe.ts';
 
 export interface LineError {
   /** 1-based line number within the scanned piece */
@@ -17,6 +18,23 @@ export interface LineError {
   readonly field: string;
   readonly message: string;
 }
+
+export interface RejectedLine {
+  /** 1-based line number within the scanned piece */
+  readonly line: number;
+  readonly problems: readonly ProbeProblem[];
+  /** the kept fields (R12) of a line that was a JSON object */
+  readonly kept: Record<string, unknown> | undefined;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/**
+ * JSON.parse's message without the quoted excerpt of the line it may carry: a line can hold
+ * personal data (R12), and problems are printed and stored.
+ */
+const jsonSyntaxProblem = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).replace(/,? ".*" is not valid JSON$/s, '').replace(/\s+/g, ' ');
 
 export interface ScanTally {
   lines: number;
@@ -166,6 +184,8 @@ export class ProbeScanner {
   constructor(
     readonly accountIds: readonly string[],
     periods: readonly Float64Array[],
+    /** told of every rejected line (for quarantine): its problems and kept fields, never its text */
+    private readonly onProblem?: (problem: RejectedLine) => void,
   ) {
     this.ids = new IdTable(accountIds);
     this.indexOfId = new Map(accountIds.map((id, i) => [id, i]));
@@ -267,16 +287,32 @@ export class ProbeScanner {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      this.error(lineNo, '', `malformed JSON (${(e as Error).message})`);
+      this.reject(lineNo, text, undefined, [{ field: '', message: `malformed JSON (${jsonSyntaxProblem(e)})` }]);
       return;
     }
     const fact = validateProbe(value);
     if (Array.isArray(fact)) {
-      for (const p of fact as ProbeProblem[]) this.error(lineNo, p.field, p.message);
+      this.reject(lineNo, text, value, fact);
       return;
     }
     this.tally.droppedFields += fact.droppedFields;
     this.fold(this.indexOfId.get(fact.accountId) ?? -1, fact.minute, fact.bits);
+  }
+
+  private reject(lineNo: number, text: string, value: unknown, problems: readonly ProbeProblem[]): void {
+    for (const p of problems) this.error(lineNo, p.field, p.message);
+    if (!this.onProblem) return;
+    const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+    const kept = record
+      ? Object.fromEntries(Object.entries(record).filter(([key]) => PROBE_FIELDS.has(key)))
+      : undefined;
+    this.onProblem({
+      line: lineNo,
+      problems,
+      kept,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      bytes: Buffer.byteLength(text),
+    });
   }
 
   private error(line: number, field: string, message: string): void {

@@ -1,0 +1,246 @@
+// Orders, maintenance windows, operator exclusions, account profiles and ingest checkpoints.
+//
+// Writes are single-item and conditional: re-importing the same record is a no-op, a different
+// record under an existing key is a conflict the caller reports (nothing is overwritten silently).
+
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CHECKPOINT_PK,
+  EXCLUSION_PK,
+  ingestRunPk,
+  MAINTENANCE_PK,
+  ORDER_PK,
+  orderSk,
+  PROFILE_PK,
+  quarantinePk,
+  quarantineSk,
+} from './keys.ts';
+import type { Table } from './table.ts';
+
+type Item = Record<string, AttributeValue>;
+
+/** A stored record: the JSON document it was given as, under its key. */
+interface Stored {
+  readonly pk: string;
+  readonly sk: string;
+  readonly doc: unknown;
+}
+
+export type PutOutcome = 'created' | 'unchanged' | 'conflict';
+
+const put = async (table: Table, record: Stored): Promise<PutOutcome> => {
+  const body = JSON.stringify(record.doc);
+  try {
+    const result = await table.client.send(
+      new PutItemCommand({
+        TableName: table.name,
+        Item: { pk: { S: record.pk }, sk: { S: record.sk }, doc: { S: body } },
+        ConditionExpression: 'attribute_not_exists(pk) OR doc = :doc',
+        ExpressionAttributeValues: { ':doc': { S: body } },
+        ReturnConsumedCapacity: 'TOTAL',
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return result.Attributes ? 'unchanged' : 'created';
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return 'conflict';
+    throw e;
+  }
+};
+
+const queryAll = async (table: Table, pk: string): Promise<Item[]> => {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('read', page.ConsumedCapacity);
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+};
+
+const docs = async <T>(table: Table, pk: string): Promise<T[]> =>
+  (await queryAll(table, pk)).map((item) => JSON.parse(item.doc?.S ?? 'null') as T);
+
+/** An order as given in a scenario (`orders[]`): money stays a decimal string at this edge. */
+export interface OrderRecord {
+  readonly accountId: string;
+  readonly orderId: string;
+  readonly startDate: string;
+  readonly months: number;
+  readonly cashPaid: string;
+  readonly currency?: string;
+}
+
+export interface MaintenanceRecord {
+  readonly id: string;
+  readonly announcedAt: string;
+  readonly start: string;
+  readonly end: string;
+  readonly accountIds?: string[];
+  readonly description?: string;
+}
+
+export interface ExclusionRecord {
+  readonly id: string;
+  readonly clause: string;
+  readonly start: string;
+  readonly end: string;
+  readonly reason: string;
+  readonly accountIds?: string[];
+}
+
+export const putOrder = (table: Table, order: OrderRecord): Promise<PutOutcome> =>
+  put(table, { pk: ORDER_PK, sk: orderSk(order.accountId, order.orderId), doc: order });
+export const listOrders = (table: Table): Promise<OrderRecord[]> => docs(table, ORDER_PK);
+
+/** Where the built-in prober reaches an account's four TCMPP functions. */
+export interface AccountProfile {
+  readonly accountId: string;
+  readonly baseUrl: string;
+  readonly active: boolean;
+}
+
+export const putProfile = async (table: Table, profile: AccountProfile): Promise<void> => {
+  const result = await table.client.send(
+    new PutItemCommand({
+      TableName: table.name,
+      Item: { pk: { S: PROFILE_PK }, sk: { S: profile.accountId }, doc: { S: JSON.stringify(profile) } },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('write', result.ConsumedCapacity);
+};
+export const listProfiles = (table: Table): Promise<AccountProfile[]> => docs(table, PROFILE_PK);
+
+export const putMaintenance = (table: Table, window: MaintenanceRecord): Promise<PutOutcome> =>
+  put(table, { pk: MAINTENANCE_PK, sk: window.id, doc: window });
+export const listMaintenance = (table: Table): Promise<MaintenanceRecord[]> => docs(table, MAINTENANCE_PK);
+
+export const putExclusion = (table: Table, exclusion: ExclusionRecord): Promise<PutOutcome> =>
+  put(table, { pk: EXCLUSION_PK, sk: exclusion.id, doc: exclusion });
+export const listExclusions = (table: Table): Promise<ExclusionRecord[]> => docs(table, EXCLUSION_PK);
+
+/** The ingest watermark of a source (epoch minute up to which windows are done), or undefined. */
+export const readWatermark = async (table: Table, source: string): Promise<number | undefined> => {
+  const result = await table.client.send(
+    new GetItemCommand({
+      TableName: table.name,
+      Key: { pk: { S: CHECKPOINT_PK }, sk: { S: source } },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('read', result.ConsumedCapacity);
+  const value = result.Item?.watermark?.N;
+  return value === undefined ? undefined : Number(value);
+};
+
+/**
+ * Moves a source's watermark from `from` to `to`; false when another run moved it first
+ * (then this run's window was already done, or is being done: it stops).
+ */
+export const advanceWatermark = async (
+  table: Table,
+  source: string,
+  from: number | undefined,
+  to: number,
+): Promise<boolean> => {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: { pk: { S: CHECKPOINT_PK }, sk: { S: source } },
+        UpdateExpression: 'SET watermark = :to, updatedAt = :now',
+        ConditionExpression: from === undefined ? 'attribute_not_exists(watermark)' : 'watermark = :from',
+        ExpressionAttributeValues: {
+          ':to': { N: String(to) },
+          ':now': { S: new Date().toISOString() },
+          ...(from === undefined ? {} : { ':from': { N: String(from) } }),
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+};
+
+export interface IngestRunRecord {
+  readonly source: string;
+  readonly runId: string;
+  readonly lines: number;
+  readonly probes: number;
+  readonly ignoredProbes: number;
+  readonly droppedFields: number;
+  readonly quarantined: number;
+  readonly hourItems: number;
+  readonly finishedAt: string;
+}
+
+export const putIngestRun = async (table: Table, run: IngestRunRecord): Promise<void> => {
+  const result = await table.client.send(
+    new PutItemCommand({
+      TableName: table.name,
+      Item: { pk: { S: ingestRunPk(run.source) }, sk: { S: run.runId }, doc: { S: JSON.stringify(run) } },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('write', result.ConsumedCapacity);
+};
+
+export const listIngestRuns = (table: Table, source: string): Promise<IngestRunRecord[]> =>
+  docs(table, ingestRunPk(source));
+
+/** A record that could not be ingested: its problems and kept fields, never its raw text (R12). */
+export interface QuarantinedRecord {
+  readonly source: string;
+  readonly runId: string;
+  readonly line: number;
+  readonly problems: { field: string; message: string }[];
+  /** the record's kept fields that could be read (accountId, function, at, ok, cause) */
+  readonly kept?: Record<string, unknown>;
+  /** SHA-256 of the line, to find it in the source */
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly quarantinedAt: string;
+}
+
+export const putQuarantined = async (table: Table, record: QuarantinedRecord): Promise<void> => {
+  const result = await table.client.send(
+    new PutItemCommand({
+      TableName: table.name,
+      Item: {
+        pk: { S: quarantinePk(record.source) },
+        sk: { S: quarantineSk(record.runId, record.line) },
+        doc: { S: JSON.stringify(record) },
+      },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('write', result.ConsumedCapacity);
+};
+
+export const listQuarantined = (table: Table, source: string): Promise<QuarantinedRecord[]> =>
+  docs(table, quarantinePk(source));

@@ -1,0 +1,162 @@
+// Ingesting probe results (NDJSON) into minute facts in DynamoDB — the one path that the probe
+// feed puller, the built-in prober and `sla ingest --probes` all take.
+//
+// Primary course:
+//   1. read the orders: only results inside a service period of a known account are kept (R4);
+//   2. scan the NDJSON with the same byte scanner as `sla evaluate`: kept fields only (R12),
+//      every rejected line counted and quarantined with its problems, never its text;
+//   3. fold the results into account-hours and ADD each hour's minute sets in one write;
+//   4. record the run's counts.
+
+import { DateTime } from 'luxon';
+import { periodTable } from '#domain/account-periods.ts';
+import { parseMoney } from '#domain/fees.ts';
+import type { Order } from '#domain/service-months.ts';
+import { ProbeScanner, type RejectedLine } from '#probes/probe-scanner.ts';
+import { writeHourFacts } from '../adapters/dynamodb/minute-fact-repository.ts';
+import { listOrders, putIngestRun, putQuarantined } from '../adapters/dynamodb/registry-repository.ts';
+import type { Table } from '../adapters/dynamodb/table.ts';
+
+export interface IngestOptions {
+  readonly table: Table;
+  /** where the results come from: `probe-feed`, `prober`, `backfill` */
+  readonly source: string;
+  /** this run's id, unique per source (a window start, a timestamp) */
+  readonly runId: string;
+  /** the policy time zone (R1) */
+  readonly timeZone: string;
+  /** raw facts are kept this many days after the last claim that could depend on them closes */
+  readonly retentionDaysAfterClaimClose: number;
+  /** parallel writes */
+  readonly concurrency?: number;
+  readonly onProgress?: (progress: { lines: number; bytes: number }) => void;
+}
+
+export interface IngestSummary {
+  readonly lines: number;
+  readonly probes: number;
+  readonly ignoredProbes: number;
+  readonly droppedFields: number;
+  readonly quarantined: number;
+  readonly hourItems: number;
+}
+
+export const ordersFromRecords = (
+  records: readonly { accountId: string; orderId: string; startDate: string; months: number; cashPaid: string }[],
+): Order[] =>
+  records.map((r) => {
+    const cash = parseMoney(r.cashPaid);
+    return { ...r, cashPaidFen: typeof cash === 'number' ? cash : 0 };
+  });
+
+/**
+ * Epoch seconds after which a minute fact of `epochHour` can go: the last claim that can depend
+ * on it closes 60 days after the end of its calendar month (R9: E + 60, E ≤ month end).
+ */
+export const expiryOfHour = (epochHour: number, zone: string, retentionDays: number): number => {
+  const nextMonth = DateTime.fromMillis(epochHour * 3_600_000, { zone })
+    .startOf('month')
+    .plus({ months: 1 });
+  return Math.floor(nextMonth.plus({ days: 60 + retentionDays }).toSeconds());
+};
+
+export class ProbeIngest {
+  private readonly rejected: RejectedLine[] = [];
+  private readonly expiries = new Map<number, number>();
+  private bytes = 0;
+
+  private constructor(
+    private readonly options: IngestOptions,
+    private readonly scanner: ProbeScanner,
+  ) {}
+
+  static async open(options: IngestOptions): Promise<ProbeIngest> {
+    const orders = ordersFromRecords(await listOrders(options.table));
+    const periods = periodTable(orders, options.timeZone);
+    const ids = [...periods.keys()];
+    let ingest: ProbeIngest | undefined;
+    const scanner = new ProbeScanner(
+      ids,
+      ids.map((id) => periods.get(id) ?? new Float64Array()),
+      (problem) => ingest?.rejected.push(problem),
+    );
+    ingest = new ProbeIngest(options, scanner);
+    return ingest;
+  }
+
+  /** Scans a chunk of NDJSON (lines may be cut anywhere). */
+  push(chunk: Uint8Array): void {
+    this.scanner.push(chunk);
+    this.bytes += chunk.length;
+    this.options.onProgress?.({ lines: this.scanner.tally.lines, bytes: this.bytes });
+  }
+
+  /** Scans the last line, writes every account-hour and the quarantine, and records the run. */
+  async finish(): Promise<IngestSummary> {
+    this.scanner.finish();
+    const { table, source, runId, timeZone, retentionDaysAfterClaimClose } = this.options;
+    const writes: (() => Promise<void>)[] = [];
+    this.scanner.pages.forEach((pages, index) => {
+      const accountId = this.scanner.accountIds[index] ?? '';
+      for (const [pageNo, page] of pages) {
+        for (let h = 0; h < 24; h++) {
+          const states = page.subarray(h * 60, h * 60 + 60);
+          if (!states.some((s) => s !== 0)) continue;
+          const epochHour = pageNo * 24 + h;
+          let expiresAt = this.expiries.get(epochHour);
+          if (expiresAt === undefined) {
+            expiresAt = expiryOfHour(epochHour, timeZone, retentionDaysAfterClaimClose);
+            this.expiries.set(epochHour, expiresAt);
+          }
+          const hour = { accountId, epochHour, states, expiresAt };
+          writes.push(() => writeHourFacts(table, hour));
+        }
+      }
+    });
+    const now = new Date().toISOString();
+    for (const r of this.rejected) {
+      writes.push(() =>
+        putQuarantined(table, {
+          source,
+          runId,
+          line: r.line,
+          problems: r.problems.map((p) => ({ field: p.field, message: p.message })),
+          ...(r.kept ? { kept: r.kept } : {}),
+          sha256: r.sha256,
+          bytes: r.bytes,
+          quarantinedAt: now,
+        }),
+      );
+    }
+    await runBounded(writes, this.options.concurrency ?? 16);
+    const { lines, probes, ignoredProbes, droppedFields, errorCount } = this.scanner.tally;
+    const summary: IngestSummary = {
+      lines,
+      probes,
+      ignoredProbes,
+      droppedFields,
+      quarantined: errorCount,
+      hourItems: writes.length - this.rejected.length,
+    };
+    await putIngestRun(table, { source, runId, ...summary, finishedAt: new Date().toISOString() });
+    return summary;
+  }
+}
+
+/** Runs the tasks with at most `limit` in flight; the first failure rejects after all settle. */
+export const runBounded = async (tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> => {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      try {
+        await task?.();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  if (errors.length > 0) throw errors[0];
+};
