@@ -78,7 +78,8 @@ export const readMinuteFacts = async (
           ':from': { S: hourSk(Math.floor(fromMinute / 60)) },
           ':to': { S: hourSk(Math.floor((toMinute - 1) / 60)) },
         },
-        ConsistentRead: true,
+        // eventually consistent: the month-end reads hours after the last write, at half the cost
+        ConsistentRead: false,
         ExclusiveStartKey: startKey,
         ReturnConsumedCapacity: 'TOTAL',
       }),
@@ -95,4 +96,18 @@ export const readMinuteFacts = async (
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+};
+
+/** Reads the minute facts of every account's service periods (one Query per account and period). */
+export const loadMinuteFacts = async (
+  table: Table,
+  periods: ReadonlyMap<string, Float64Array>,
+  facts: MinuteFacts,
+): Promise<MinuteFacts> => {
+  for (const [accountId, pairs] of periods) {
+    for (let i = 0; i < pairs.length; i += 2) {
+      await readMinuteFacts(table, accountId, pairs[i] ?? 0, pairs[i + 1] ?? 0, facts);
+    }
+  }
+  return facts;
 };
