@@ -1,0 +1,72 @@
+// What must outlive every deployment: the single table, the key that encrypts it and, when the
+// environment does not bring its own, the probe feed's token secret. All of it is retained when
+// the stack is deleted; the stateless stacks only reference it.
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/keys.ts';
+
+/** Where the probe feed's bearer token lives. */
+export type FeedTokenSecret =
+  /** a secret this app created (StatefulStack) */
+  | { readonly secret: ISecret }
+  /** an existing secret, managed outside this app, imported by name where it is used */
+  | { readonly secretName: string };
+
+export interface StatefulStackProps extends StackProps {
+  /** `dev`, `prod`: goes into descriptions */
+  readonly envName: string;
+  /** an existing secret holding the feed token; absent: this stack creates one */
+  readonly feedTokenSecretName?: string | undefined;
+}
+
+export class StatefulStack extends Stack {
+  readonly table: Table;
+  readonly tableKey: Key;
+  readonly feedTokenSecret: FeedTokenSecret;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+
+    // A customer-managed key rather than the AWS managed aws/dynamodb key: its key policy and IAM
+    // grants name exactly which roles may decrypt the table (and its PITR backups and exports), each
+    // use is in CloudTrail under the caller's role, and disabling it cuts off every copy at once.
+    // Retained like the table: a retained table whose key was scheduled for deletion is unreadable.
+    this.tableKey = new Key(this, 'TableKey', {
+      description: `TCMPP SLA (${props.envName}): encrypts the SLA table, its backups and exports`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Keys and entities: shared/adapters/dynamodb/keys.ts. No indexes: every read is a Query on pk.
+    this.table = new Table(this, 'SlaTable', {
+      partitionKey: { name: TABLE_KEYS.partition, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sort, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.tableKey,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    if (props.feedTokenSecretName !== undefined) {
+      this.feedTokenSecret = { secretName: props.feedTokenSecretName };
+    } else {
+      const secret = new Secret(this, 'FeedTokenSecret', {
+        description: `TCMPP SLA (${props.envName}): bearer token of the probe feed. Set the value the feed operator issued with put-secret-value.`,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The probe feed operator issues this bearer token; no rotation Lambda of ours can mint a new one. It is rotated by re-issuing it at the feed and putting the new value here; the function re-reads it every 5 minutes.',
+      });
+      this.feedTokenSecret = { secret };
+    }
+  }
+}
