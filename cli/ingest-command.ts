@@ -3,6 +3,7 @@
 
 import { createReadStream, statSync } from 'node:fs';
 import { Command } from 'commander';
+import { IANAZone } from 'luxon';
 import { BACKFILL_SOURCE, FEED_SOURCE, PROBER_SOURCE } from '#adapters/dynamodb/keys.ts';
 import type { Io } from './main.ts';
 import { CliFailure } from './output.ts';
@@ -34,6 +35,9 @@ export const ingestCommand = (io: Io): Command => {
     .action(async (options: IngestOptions) => {
       if (options.probes.length === 0)
         throw new CliFailure([{ path: '--probes', message: 'name at least one NDJSON file' }]);
+      if (!IANAZone.isValidZone(options.timeZone)) {
+        throw new CliFailure([{ path: '--time-zone', message: `"${options.timeZone}" is not an IANA time zone` }]);
+      }
       const retention = Number(options.retentionDays);
       if (!Number.isInteger(retention) || retention < 0) {
         throw new CliFailure([{ path: '--retention-days', message: 'must be a whole number of days ≥ 0' }]);

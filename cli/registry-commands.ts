@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { orderSk } from '#adapters/dynamodb/keys.ts';
 import type { OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
+import { jsonSyntaxProblem } from '#domain/json-problem.ts';
 import { checkId } from '#domain/probe.ts';
 import { type InputProblem, parseScenario } from '#scenario/parse-scenario.ts';
 import type { Io } from './main.ts';
@@ -31,7 +32,7 @@ const readJson = (file: string, io: Io): unknown => {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CliFailure([{ path: file, message: `malformed JSON (${(e as Error).message})` }]);
+    throw new CliFailure([{ path: file, message: `malformed JSON (${jsonSyntaxProblem(e)})` }]);
   }
 };
 
@@ -57,12 +58,13 @@ const ordersImport = (io: Io): Command =>
       if (own.length > 0) throw new CliFailure(own.map((p) => ({ ...p, path: `${file}: ${p.path}` })));
       await withStore(options, async (store) => {
         const existing = await (await repository()).listOrders(store.table);
-        const stored = new Map(existing.map((o) => [orderSk(o.accountId, o.orderId), JSON.stringify(o)]));
+        const { canonicalJson } = await repository();
+        const stored = new Map(existing.map((o) => [orderSk(o.accountId, o.orderId), canonicalJson(o)]));
         const incoming = orders as OrderRecord[];
         const problems: InputProblem[] = [];
         incoming.forEach((o, i) => {
           const before = stored.get(orderSk(o.accountId, o.orderId));
-          if (before !== undefined && before !== JSON.stringify(o)) {
+          if (before !== undefined && before !== canonicalJson(o)) {
             problems.push({
               path: `${file}: orders[${i}]`,
               message: `${o.accountId}/${o.orderId} is stored with other terms: ${before}`,

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import middy from '@middy/core';
 import { makeTable, type Table } from '../shared/adapters/dynamodb/table.ts';
-import { intEnv, optionalEnv, requireEnv } from '../shared/config.ts';
+import { intEnv, optionalEnv, requireEnv, zoneEnv } from '../shared/config.ts';
 import { type FeedRun, pullProbeFeed } from '../shared/ingest/pull-probe-feed.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
@@ -29,7 +29,7 @@ export const defaultDeps = (): FeedDeps => {
     token: async () => (secretId ? ((await getSecret(secretId, { maxAge: 300 })) as string | undefined) : undefined),
     windowMinutes: intEnv('FEED_WINDOW_MINUTES', 60, 1),
     lagMinutes: intEnv('FEED_LAG_MINUTES', 10, 0),
-    timeZone: optionalEnv('POLICY_TIME_ZONE') ?? 'Asia/Shanghai',
+    timeZone: zoneEnv('POLICY_TIME_ZONE'),
     retentionDaysAfterClaimClose: intEnv('RETENTION_DAYS_AFTER_CLAIM_CLOSE', 30, 0),
     now: () => new Date(),
   };

@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { makeTable } from '../shared/adapters/dynamodb/table.ts';
-import { intEnv, optionalEnv, requireEnv } from '../shared/config.ts';
+import { intEnv, requireEnv, zoneEnv } from '../shared/config.ts';
 import { type ProberRunOptions, runProber } from '../shared/ingest/run-prober.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
@@ -14,7 +14,7 @@ export const defaultOptions = (): ProberRunOptions => ({
   roundIntervalMs: intEnv('PROBER_ROUND_INTERVAL_MS', 60_000, 0),
   timeoutMs: intEnv('PROBER_TIMEOUT_MS', 5_000, 1),
   concurrency: intEnv('PROBER_CONCURRENCY', 32, 1),
-  timeZone: optionalEnv('POLICY_TIME_ZONE') ?? 'Asia/Shanghai',
+  timeZone: zoneEnv('POLICY_TIME_ZONE'),
   retentionDaysAfterClaimClose: intEnv('RETENTION_DAYS_AFTER_CLAIM_CLOSE', 30, 0),
   now: () => new Date(),
 });

@@ -1,3 +1,5 @@
+import { IANAZone } from 'luxon';
+
 // Configuration read from the environment. Only the infra binding helper writes these
 // variables; a missing required one is an error naming it, never a default resource name.
 
@@ -22,4 +24,12 @@ export const intEnv = (name: string, fallback: number, min = 0): number => {
   if (!Number.isInteger(n) || n < min)
     throw new ConfigError(`environment variable ${name} must be a whole number ≥ ${min}, got "${raw}"`);
   return n;
+};
+
+/** An IANA time zone from the environment (default Asia/Shanghai, SPEC R1). */
+export const zoneEnv = (name: string): string => {
+  const zone = optionalEnv(name) ?? 'Asia/Shanghai';
+  if (!IANAZone.isValidZone(zone))
+    throw new ConfigError(`environment variable ${name} must be an IANA time zone, got "${zone}"`);
+  return zone;
 };

@@ -129,13 +129,13 @@ export class ProbeIngest {
       );
     }
     await runBounded(writes, this.options.concurrency ?? 16);
-    const { lines, probes, ignoredProbes, droppedFields, errorCount } = this.scanner.tally;
+    const { lines, probes, ignoredProbes, droppedFields, rejectedLines } = this.scanner.tally;
     const summary: IngestSummary = {
       lines,
       probes,
       ignoredProbes,
       droppedFields,
-      quarantined: errorCount,
+      quarantined: rejectedLines,
       hourItems: writes.length - this.rejected.length,
     };
     await putIngestRun(table, { source, runId, ...summary, finishedAt: new Date().toISOString() });

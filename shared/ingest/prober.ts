@@ -79,6 +79,8 @@ export const probeRound = async (
       try {
         const response = await doFetch(new URL(FUNCTION_PATHS[call.fn], base), {
           signal: AbortSignal.timeout(options.timeoutMs),
+          // a 3xx is the function's own answer (ok); following it would judge another endpoint
+          redirect: 'manual',
         });
         await response.body?.cancel();
         const verdict = classifyStatus(response.status);

@@ -9,6 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import { daysFromCivil, daysInMonth, MINUTES_PER_DAY } from '#domain/instant.ts';
+import { jsonSyntaxProblem } from '#domain/json-problem.ts';
 import { PROBE_FIELDS, type ProbeProblem, resultBits, validateProbe } from '#domain/probe.ts';
 
 export interface LineError {
@@ -29,13 +30,6 @@ export interface RejectedLine {
   readonly bytes: number;
 }
 
-/**
- * JSON.parse's message without the quoted excerpt of the line it may carry: a line can hold
- * personal data (R12), and problems are printed and stored.
- */
-const jsonSyntaxProblem = (e: unknown): string =>
-  (e instanceof Error ? e.message : String(e)).replace(/,? ".*" is not valid JSON$/s, '').replace(/\s+/g, ' ');
-
 export interface ScanTally {
   lines: number;
   probes: number;
@@ -43,8 +37,14 @@ export interface ScanTally {
   droppedFields: number;
   /** lines the fast path handed to JSON.parse */
   slowLines: number;
+  /** problems found (a line can have several) */
   errorCount: number;
+  /** lines rejected */
+  rejectedLines: number;
 }
+
+/** Longest string of a kept field stored with a quarantined record (an id is at most 128). */
+const MAX_KEPT_TEXT = 128;
 
 /** Errors kept per piece: enough for the CLI's first 20 whatever the split. */
 export const MAX_KEPT_ERRORS = 20;
@@ -153,7 +153,15 @@ const matchName = (buf: Uint8Array, start: number, end: number, names: readonly 
 };
 
 export class ProbeScanner {
-  readonly tally: ScanTally = { lines: 0, probes: 0, ignoredProbes: 0, droppedFields: 0, slowLines: 0, errorCount: 0 };
+  readonly tally: ScanTally = {
+    lines: 0,
+    probes: 0,
+    ignoredProbes: 0,
+    droppedFields: 0,
+    slowLines: 0,
+    errorCount: 0,
+    rejectedLines: 0,
+  };
   readonly errors: LineError[] = [];
   /** per account index: page number → minute states */
   readonly pages: Map<number, Uint16Array>[];
@@ -300,11 +308,21 @@ export class ProbeScanner {
   }
 
   private reject(lineNo: number, text: string, value: unknown, problems: readonly ProbeProblem[]): void {
+    this.tally.rejectedLines++;
     for (const p of problems) this.error(lineNo, p.field, p.message);
-    if (!this.onProblem) return;
     const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+    // the fields of a rejected record are dropped too, and counted (R12)
+    if (record) for (const key of Object.keys(record)) if (!PROBE_FIELDS.has(key)) this.tally.droppedFields++;
+    if (!this.onProblem) return;
+    // kept: only the record's own fields, and only short strings and booleans — never an object
+    // or array that could carry anything
     const kept = record
-      ? Object.fromEntries(Object.entries(record).filter(([key]) => PROBE_FIELDS.has(key)))
+      ? Object.fromEntries(
+          Object.entries(record).filter(
+            ([key, v]) =>
+              PROBE_FIELDS.has(key) && (typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_KEPT_TEXT)),
+          ),
+        )
       : undefined;
     this.onProblem({
       line: lineNo,

@@ -11,6 +11,7 @@ import { BusinessCalendar } from '#domain/business-calendar.ts';
 import type { Maintenance, OperatorExclusion } from '#domain/exclusions.ts';
 import { parseMoney } from '#domain/fees.ts';
 import { checkLocalDate, checkMonth, compareInstants, type Instant, parseInstant } from '#domain/instant.ts';
+import { jsonSyntaxProblem } from '#domain/json-problem.ts';
 import { type Clause, checkId, type ProbeFact, validateProbe } from '#domain/probe.ts';
 import { type Order, servicePeriod } from '#domain/service-months.ts';
 
@@ -193,7 +194,7 @@ export const parseScenario = (
   try {
     data = JSON.parse(source);
   } catch (e) {
-    return { problems: [{ path: sourceName, message: `malformed JSON (${(e as Error).message})` }] };
+    return { problems: [{ path: sourceName, message: `malformed JSON (${jsonSyntaxProblem(e)})` }] };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { problems: [{ path: sourceName, message: 'must be a JSON object (a scenario)' }] };

@@ -46,8 +46,9 @@ export const writeHourFacts = async (table: Table, hour: HourFacts): Promise<voi
     new UpdateItemCommand({
       TableName: table.name,
       Key: { pk: { S: accountPk(hour.accountId) }, sk: { S: hourSk(hour.epochHour) } },
-      // ttl only moves later (a late result never shortens what an earlier write kept)
-      UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = if_not_exists(#ttl, :ttl)`,
+      // the retention in force when the hour is written; never earlier than 60 days after its
+      // month (every claim on it closed), since the retention is ≥ 0
+      UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = :ttl`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnConsumedCapacity: 'TOTAL',

@@ -35,8 +35,18 @@ interface Stored {
 
 export type PutOutcome = 'created' | 'unchanged' | 'conflict';
 
+/** JSON with object keys sorted, so that the same record always has the same text. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+
 const put = async (table: Table, record: Stored): Promise<PutOutcome> => {
-  const body = JSON.stringify(record.doc);
+  const body = canonicalJson(record.doc);
   try {
     const result = await table.client.send(
       new PutItemCommand({
