@@ -1,0 +1,73 @@
+// Handlers refuse a bad configuration with an error naming the variable, before touching anything.
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultDeps } from '../../functions/ingest-probe-feed.ts';
+import { defaultOptions } from '../../functions/run-prober.ts';
+import { ConfigError } from '../../shared/config.ts';
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+const feedEnv = { TABLE_NAME: 'sla-table', FEED_BASE_URL: 'https://feed.example/' };
+
+describe('probe-feed handler configuration', () => {
+  it('names a missing TABLE_NAME', () => {
+    // arrange
+    process.env = { ...saved, FEED_BASE_URL: 'https://feed.example/' };
+    delete process.env.TABLE_NAME;
+    // act / assert
+    expect(() => defaultDeps()).toThrow(new ConfigError('environment variable TABLE_NAME is required'));
+  });
+
+  it('names a missing FEED_BASE_URL', () => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table' };
+    delete process.env.FEED_BASE_URL;
+    expect(() => defaultDeps()).toThrow(/FEED_BASE_URL is required/);
+  });
+
+  it.each([
+    ['FEED_WINDOW_MINUTES', 'sixty'],
+    ['FEED_WINDOW_MINUTES', '0'],
+    ['FEED_LAG_MINUTES', '-5'],
+    ['RETENTION_DAYS_AFTER_CLAIM_CLOSE', '1.5'],
+  ])('names a malformed %s (%s)', (name, value) => {
+    process.env = { ...saved, ...feedEnv, [name]: value };
+    expect(() => defaultDeps()).toThrow(new RegExp(`${name} must be a whole number`));
+  });
+
+  it('names an unknown POLICY_TIME_ZONE', () => {
+    process.env = { ...saved, ...feedEnv, POLICY_TIME_ZONE: 'Mars/Olympus_Mons' };
+    expect(() => defaultDeps()).toThrow(/POLICY_TIME_ZONE must be an IANA time zone, got "Mars\/Olympus_Mons"/);
+  });
+
+  it('takes the documented defaults', () => {
+    process.env = { ...saved, ...feedEnv };
+    const deps = defaultDeps();
+    expect(deps).toMatchObject({
+      windowMinutes: 60,
+      lagMinutes: 10,
+      timeZone: 'Asia/Shanghai',
+      retentionDaysAfterClaimClose: 30,
+    });
+    expect(deps.table.name).toBe('sla-table');
+  });
+});
+
+describe('prober handler configuration', () => {
+  it('names a missing TABLE_NAME', () => {
+    process.env = { ...saved };
+    delete process.env.TABLE_NAME;
+    expect(() => defaultOptions()).toThrow(/TABLE_NAME is required/);
+  });
+
+  it('names a malformed PROBER_CONCURRENCY', () => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table', PROBER_CONCURRENCY: '0' };
+    expect(() => defaultOptions()).toThrow(/PROBER_CONCURRENCY must be a whole number ≥ 1, got "0"/);
+  });
+
+  it('takes the documented defaults', () => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table' };
+    expect(defaultOptions()).toMatchObject({ rounds: 10, roundIntervalMs: 60_000, timeoutMs: 5_000, concurrency: 32 });
+  });
+});
