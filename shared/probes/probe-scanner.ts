@@ -88,6 +88,9 @@ const K_OK = 8;
 const K_CAUSE = 16;
 const REQUIRED = K_ACCOUNT | K_FUNCTION | K_AT | K_OK;
 
+/** JSON whitespace within a line: a newline always ends the line, never continues a value. */
+const isInlineWs = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d;
+
 const isWs = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
 
@@ -701,24 +704,24 @@ const skipValue = (buf: Uint8Array, start: number, end: number, depth: number): 
     if (depth >= 32) return FALLBACK;
     const close = b === LBRACE ? RBRACE : RBRACKET;
     i++;
-    while (i < end && isWs(buf[i] as number)) i++;
+    while (i < end && isInlineWs(buf[i] as number)) i++;
     if (buf[i] === close) return i + 1;
     for (;;) {
       if (b === LBRACE) {
         if (buf[i] !== Q) return FALLBACK;
         i = skipValue(buf, i, end, depth + 1);
         if (i === FALLBACK) return FALLBACK;
-        while (i < end && isWs(buf[i] as number)) i++;
+        while (i < end && isInlineWs(buf[i] as number)) i++;
         if (buf[i] !== COLON) return FALLBACK;
         i++;
-        while (i < end && isWs(buf[i] as number)) i++;
+        while (i < end && isInlineWs(buf[i] as number)) i++;
       }
       i = skipValue(buf, i, end, depth + 1);
       if (i === FALLBACK) return FALLBACK;
-      while (i < end && isWs(buf[i] as number)) i++;
+      while (i < end && isInlineWs(buf[i] as number)) i++;
       if (buf[i] === COMMA) {
         i++;
-        while (i < end && isWs(buf[i] as number)) i++;
+        while (i < end && isInlineWs(buf[i] as number)) i++;
         continue;
       }
       if (buf[i] === close) return i + 1;
