@@ -252,9 +252,60 @@ const accountsAdd = (io: Io): Command =>
       });
     });
 
+interface ContactOptions extends StoreOptions {
+  account: string;
+  email: string[];
+  webhook: string[];
+  language: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const accountsContact = (io: Io): Command =>
+  withStoreOptions(new Command('contact'))
+    .description("set where an account's notices go (replaces its channels): business emails and/or HTTPS webhooks")
+    .requiredOption('--account <id>', 'account id')
+    .option('--email <address>', 'a business email address (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--webhook <url>', 'an HTTPS webhook URL (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--language <tag>', 'zh-CN or en', 'zh-CN')
+    .action(async (options: ContactOptions) => {
+      const problems: InputProblem[] = [];
+      const idProblem = checkId(options.account);
+      if (idProblem) problems.push({ path: '--account', message: idProblem });
+      if (options.language !== 'zh-CN' && options.language !== 'en')
+        problems.push({ path: '--language', message: 'must be zh-CN or en' });
+      options.email.forEach((address, i) => {
+        if (!EMAIL.test(address))
+          problems.push({ path: `--email[${i}]`, message: `"${address}" is not an email address` });
+      });
+      options.webhook.forEach((url, i) => {
+        if (!URL.canParse(url) || new URL(url).protocol !== 'https:')
+          problems.push({ path: `--webhook[${i}]`, message: `"${url}" is not an https URL` });
+      });
+      if (options.email.length + options.webhook.length === 0)
+        problems.push({ path: '--email', message: 'give at least one --email or --webhook' });
+      if (problems.length > 0) throw new CliFailure(problems);
+      const language = options.language as 'zh-CN' | 'en';
+      await withStore(options, async (store) => {
+        await (await repository()).putContactPreferences(store.table, {
+          accountId: options.account,
+          channels: [
+            ...options.email.map((address) => ({ kind: 'email' as const, address, language })),
+            ...options.webhook.map((url) => ({ kind: 'webhook' as const, url, language })),
+          ],
+        });
+        io.stdout(
+          `account ${options.account}: ${options.email.length} email and ${options.webhook.length} webhook channel(s) for notices (${store.description})\n`,
+        );
+      });
+    });
+
 export const registryCommands = (io: Io): Command[] => [
   new Command('orders').description('orders: who pays what for which service period').addCommand(ordersImport(io)),
   new Command('maintenance').description('announced maintenance windows (§4.1)').addCommand(maintenanceAdd(io)),
   new Command('exclusions').description('operator exclusions (§4.2–§4.9)').addCommand(exclusionsAdd(io)),
-  new Command('accounts').description('accounts the built-in prober calls').addCommand(accountsAdd(io)),
+  new Command('accounts')
+    .description('accounts: where the built-in prober calls them, where their notices go')
+    .addCommand(accountsAdd(io))
+    .addCommand(accountsContact(io)),
 ];

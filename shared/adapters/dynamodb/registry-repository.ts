@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   CHECKPOINT_PK,
+  CONTACT_PK,
   EXCLUSION_PK,
   ingestRunPk,
   MAINTENANCE_PK,
@@ -140,6 +141,46 @@ export const putProfile = async (table: Table, profile: AccountProfile): Promise
   table.meter.add('write', result.ConsumedCapacity);
 };
 export const listProfiles = (table: Table): Promise<AccountProfile[]> => docs(table, PROFILE_PK);
+
+/**
+ * How an account wants its notices (SPEC R11): the enterprise customer's business contacts
+ * (never end-user data), and the language of each.
+ */
+export interface ContactPreferences {
+  readonly accountId: string;
+  readonly channels: readonly (
+    | { readonly kind: 'email'; readonly address: string; readonly language: 'zh-CN' | 'en' }
+    | { readonly kind: 'webhook'; readonly url: string; readonly language: 'zh-CN' | 'en' }
+  )[];
+}
+
+export const putContactPreferences = async (table: Table, contact: ContactPreferences): Promise<void> => {
+  const result = await table.client.send(
+    new PutItemCommand({
+      TableName: table.name,
+      Item: { pk: { S: CONTACT_PK }, sk: { S: contact.accountId }, doc: { S: canonicalJson(contact) } },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('write', result.ConsumedCapacity);
+};
+
+export const getContactPreferences = async (
+  table: Table,
+  accountId: string,
+): Promise<ContactPreferences | undefined> => {
+  const result = await table.client.send(
+    new GetItemCommand({
+      TableName: table.name,
+      Key: { pk: { S: CONTACT_PK }, sk: { S: accountId } },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('read', result.ConsumedCapacity);
+  const body = result.Item?.doc?.S;
+  return body === undefined ? undefined : (JSON.parse(body) as ContactPreferences);
+};
 
 export const putMaintenance = (table: Table, window: MaintenanceRecord): Promise<PutOutcome> =>
   put(table, { pk: MAINTENANCE_PK, sk: window.id, doc: window });
