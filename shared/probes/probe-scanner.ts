@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { daysFromCivil, daysInMonth, MINUTES_PER_DAY } from '#domain/instant.ts';
 import { jsonSyntaxProblem } from '#domain/json-problem.ts';
-import { PROBE_FIELDS, type ProbeProblem, resultBits, validateProbe } from '#domain/probe.ts';
+import { CAUSES, PROBE_FIELDS, PROBE_FUNCTIONS, type ProbeProblem, resultBits, validateProbe } from '#domain/probe.ts';
 
 export interface LineError {
   /** 1-based line number within the scanned piece */
@@ -68,18 +68,8 @@ const ID_BYTE = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@-') ID_BYTE[c.charCodeAt(0)] = 1;
 
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const FUNCTION_NAMES = ['checkUpdate', 'publish', 'download', 'manage'].map(bytes);
-const CAUSE_NAMES = [
-  'platform',
-  'network',
-  'attack',
-  'credentials',
-  'customer',
-  'unsupported',
-  'external',
-  'suspended',
-  'legal',
-].map(bytes);
+const FUNCTION_NAMES = PROBE_FUNCTIONS.map(bytes);
+const CAUSE_NAMES = CAUSES.map(bytes);
 
 const K_ACCOUNT = 1;
 const K_FUNCTION = 2;
