@@ -94,13 +94,16 @@ export const evaluateOrder = (
   facts: MinuteFacts,
   windows: readonly ExclusionWindow[],
   calendar: BusinessCalendar,
+  /** evaluate only the service months it accepts (the fee is still spread over all of them) */
+  only: (month: ServiceMonth) => boolean = () => true,
 ): EvaluatedMonth[] => {
   const months = serviceMonthsOf(order, zone);
   const fees = allocateByLargestRemainder(
     order.cashPaidFen,
     months.map((m) => m.days),
   );
-  return months.map((month, i) => {
+  return months.flatMap((month, i) => {
+    if (!only(month)) return [];
     const counts = countMinutes(month, facts, windows);
     const percent = compensationPercent(counts.unavailableMinutes, month.totalMinutes);
     const feeFen = fees[i] ?? 0;
@@ -123,7 +126,7 @@ export const evaluateOrder = (
       claimWindow: percent > 0 ? claimWindowFor(month.lastDay, calendar) : null,
       excludedBy: counts.excludedBy,
     };
-    return { report, feeFen, voucherFen };
+    return [{ report, feeFen, voucherFen }];
   });
 };
 

@@ -11,7 +11,9 @@
 // | ingest checkpoint       | CHECKPOINT                | <source>                            | watermark (epoch minute), conditional advance |
 // | ingest run              | INGEST_RUN#<source>       | <window or run id>                  | counts per run: lines, facts, ignored, dropped, quarantined |
 // | quarantined record      | QUARANTINE#<source>       | <run id>#<line, 10 digits>          | problems, kept fields only, SHA-256 of the line; never the raw text |
-// | reports, claims, notices| reserved: REPORT#…, CLAIM#…, NOTICE#… (later stages)                      | |
+// | service-month result    | RESULT#<accountId>        | <month>#<orderId>#V#<version, 6 d.> | one evaluation: report fields, input fingerprint, engine version, reason, who, when; never rewritten |
+// | latest result pointer   | RESULT#<accountId>        | <month>#<orderId>#LATEST            | version, fingerprint, tier, voucher: conditional on the version it replaces |
+// | claims, notices         | reserved: CLAIM#…, NOTICE#… (later stages)                                | |
 //
 // Hour items are keyed by the UTC epoch hour (floor(epochMinute / 60)): every zone in use has
 // whole-hour or half-hour offsets, and a clock minute is one epoch minute, so no minute is ever
@@ -41,3 +43,8 @@ export const BACKFILL_SOURCE = 'backfill';
 export const ingestRunPk = (source: string): string => `INGEST_RUN#${source}`;
 export const quarantinePk = (source: string): string => `QUARANTINE#${source}`;
 export const quarantineSk = (runId: string, line: number): string => `${runId}#${String(line).padStart(10, '0')}`;
+
+export const resultPk = (accountId: string): string => `RESULT#${accountId}`;
+export const resultVersionSk = (month: string, orderId: string, version: number): string =>
+  `${month}#${orderId}#V#${String(version).padStart(6, '0')}`;
+export const resultLatestSk = (month: string, orderId: string): string => `${month}#${orderId}#LATEST`;

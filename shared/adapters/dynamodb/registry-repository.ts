@@ -67,15 +67,18 @@ const put = async (table: Table, record: Stored): Promise<PutOutcome> => {
   }
 };
 
-const queryAll = async (table: Table, pk: string): Promise<Item[]> => {
+const queryAll = async (table: Table, pk: string, skPrefix?: string): Promise<Item[]> => {
   const items: Item[] = [];
   let startKey: Item | undefined;
   do {
     const page = await table.client.send(
       new QueryCommand({
         TableName: table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
+        KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': { S: pk },
+          ...(skPrefix === undefined ? {} : { ':prefix': { S: skPrefix } }),
+        },
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
         ReturnConsumedCapacity: 'TOTAL',
@@ -122,6 +125,10 @@ export interface ExclusionRecord {
 export const putOrder = (table: Table, order: OrderRecord): Promise<PutOutcome> =>
   put(table, { pk: ORDER_PK, sk: orderSk(order.accountId, order.orderId), doc: order });
 export const listOrders = (table: Table): Promise<OrderRecord[]> => docs(table, ORDER_PK);
+
+/** One account's orders: a Query on the registry partition by the `<accountId>#` prefix. */
+export const listAccountOrders = async (table: Table, accountId: string): Promise<OrderRecord[]> =>
+  (await queryAll(table, ORDER_PK, `${accountId}#`)).map((item) => JSON.parse(item.doc?.S ?? 'null') as OrderRecord);
 
 /** Where the built-in prober reaches an account's four TCMPP functions. */
 export interface AccountProfile {

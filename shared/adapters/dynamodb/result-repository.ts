@@ -1,0 +1,157 @@
+// Versioned results of service months: the records that settle disputes (SPEC R10, §3.2(1)).
+//
+// Each evaluation that finds new input facts adds a version item (never rewritten: the put is
+// conditional on the key being new) and moves the LATEST pointer, conditionally on the version
+// it replaces. Evaluating unchanged facts again (same fingerprint) adds nothing.
+
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { ServiceMonthReport } from '#domain/evaluate.ts';
+import { resultLatestSk, resultPk, resultVersionSk } from './keys.ts';
+import type { Table } from './table.ts';
+
+export interface StoredResult {
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly engineVersion: string;
+  readonly reason: string;
+  readonly requestedBy: string;
+  readonly note?: string | undefined;
+  readonly runId: string;
+  readonly evaluatedAt: string;
+  readonly report: ServiceMonthReport;
+}
+
+export interface LatestPointer {
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly compensationPercent: number;
+  readonly voucher: string;
+}
+
+const getLatest = async (
+  table: Table,
+  accountId: string,
+  month: string,
+  orderId: string,
+): Promise<LatestPointer | undefined> => {
+  const result = await table.client.send(
+    new GetItemCommand({
+      TableName: table.name,
+      Key: { pk: { S: resultPk(accountId) }, sk: { S: resultLatestSk(month, orderId) } },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('read', result.ConsumedCapacity);
+  const body = result.Item?.doc?.S;
+  return body === undefined ? undefined : (JSON.parse(body) as LatestPointer);
+};
+
+export type RecordOutcome =
+  | { readonly kind: 'unchanged'; readonly latest: LatestPointer }
+  | { readonly kind: 'new-version'; readonly latest: LatestPointer; readonly previous: LatestPointer | undefined }
+  | { readonly kind: 'concurrent' };
+
+/**
+ * Records an evaluation: a new version when the fingerprint differs from the latest one (or
+ * there is none), nothing otherwise. `concurrent` when another run recorded a version first.
+ */
+export const recordResult = async (table: Table, result: Omit<StoredResult, 'version'>): Promise<RecordOutcome> => {
+  const { accountId, month, orderId } = result.report;
+  const previous = await getLatest(table, accountId, month, orderId);
+  if (previous && previous.fingerprint === result.fingerprint) return { kind: 'unchanged', latest: previous };
+  const version = (previous?.version ?? 0) + 1;
+  const latest: LatestPointer = {
+    version,
+    fingerprint: result.fingerprint,
+    compensationPercent: result.report.compensationPercent,
+    voucher: result.report.voucher,
+  };
+  const versionKey = { pk: { S: resultPk(accountId) }, sk: { S: resultVersionSk(month, orderId, version) } };
+  try {
+    const put = await table.client.send(
+      new PutItemCommand({
+        TableName: table.name,
+        Item: { ...versionKey, doc: { S: JSON.stringify({ ...result, version }) } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', put.ConsumedCapacity);
+  } catch (e) {
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    // the version exists: another run's, or ours from a run stopped before moving the pointer
+    const existing = await table.client.send(
+      new GetItemCommand({
+        TableName: table.name,
+        Key: versionKey,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('read', existing.ConsumedCapacity);
+    const stored = JSON.parse(existing.Item?.doc?.S ?? '{}') as Partial<StoredResult>;
+    if (stored.fingerprint !== result.fingerprint) return { kind: 'concurrent' };
+  }
+  try {
+    const pointer = await table.client.send(
+      new PutItemCommand({
+        TableName: table.name,
+        Item: {
+          pk: { S: resultPk(accountId) },
+          sk: { S: resultLatestSk(month, orderId) },
+          doc: { S: JSON.stringify(latest) },
+          version: { N: String(version) },
+        },
+        ConditionExpression: previous ? 'version = :previous' : 'attribute_not_exists(pk)',
+        ...(previous ? { ExpressionAttributeValues: { ':previous': { N: String(previous.version) } } } : {}),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', pointer.ConsumedCapacity);
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return { kind: 'concurrent' };
+    throw e;
+  }
+  return { kind: 'new-version', latest, previous };
+};
+
+/** Every version of an account's results in a month, oldest first (one Query). */
+export const listResults = async (table: Table, accountId: string, month: string): Promise<StoredResult[]> => {
+  const results: StoredResult[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
+        ExpressionAttributeValues: { ':pk': { S: resultPk(accountId) }, ':month': { S: `${month}#` } },
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('read', page.ConsumedCapacity);
+    for (const item of page.Items ?? []) {
+      if (item.sk?.S?.includes('#V#')) results.push(JSON.parse(item.doc?.S ?? '{}') as StoredResult);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return results;
+};
+
+/** The latest version of each service month of an account in a month. */
+export const latestResults = async (table: Table, accountId: string, month: string): Promise<StoredResult[]> => {
+  const byKey = new Map<string, StoredResult>();
+  for (const r of await listResults(table, accountId, month)) {
+    const key = r.report.orderId;
+    const current = byKey.get(key);
+    if (!current || r.version > current.version) byKey.set(key, r);
+  }
+  return [...byKey.values()];
+};
