@@ -79,6 +79,11 @@ export const ingestCommand = (io: Io): Command => {
           for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) ingest.push(chunk as Buffer);
           if (!options.quiet) io.stderr(`ingest: ${file}: writing minute facts…\n`);
           const summary = await ingest.finish();
+          for (const order of summary.corruptOrders) {
+            io.stderr(
+              `warning: stored order ${order} cannot be read; its account's results were ignored — import it again\n`,
+            );
+          }
           before += sizes[i] ?? 0;
           io.stdout(
             `${file}: ${summary.probes} results, ${summary.hourItems} account-hours written, ${summary.ignoredProbes} ignored (no order covers them), ${summary.droppedFields} fields dropped (R12), ${summary.quarantined} quarantined\n`,

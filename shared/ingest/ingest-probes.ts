@@ -14,7 +14,7 @@ import { parseMoney } from '#domain/fees.ts';
 import type { Order } from '#domain/service-months.ts';
 import { ProbeScanner, type RejectedLine } from '#probes/probe-scanner.ts';
 import { writeHourFacts } from '../adapters/dynamodb/minute-fact-repository.ts';
-import { listOrders, putIngestRun, putQuarantined } from '../adapters/dynamodb/registry-repository.ts';
+import { putIngestRun, putQuarantined, readOrders } from '../adapters/dynamodb/registry-repository.ts';
 import type { Table } from '../adapters/dynamodb/table.ts';
 
 export interface IngestOptions {
@@ -39,6 +39,8 @@ export interface IngestSummary {
   readonly droppedFields: number;
   readonly quarantined: number;
   readonly hourItems: number;
+  /** stored orders that could not be read: their accounts' results were ignored */
+  readonly corruptOrders: readonly string[];
 }
 
 export const ordersFromRecords = (
@@ -68,10 +70,15 @@ export class ProbeIngest {
   private constructor(
     private readonly options: IngestOptions,
     private readonly scanner: ProbeScanner,
+    /** orders that could not be read (`account/order`), left out of this run */
+    readonly corruptOrders: readonly string[],
   ) {}
 
   static async open(options: IngestOptions): Promise<ProbeIngest> {
-    const orders = ordersFromRecords(await listOrders(options.table));
+    // an unreadable order is left out: its account's results are ignored and counted, and the
+    // run names it (corruptOrders) for the operator
+    const { orders: records, corrupt } = await readOrders(options.table);
+    const orders = ordersFromRecords(records);
     const periods = periodTable(orders, options.timeZone);
     const ids = [...periods.keys()];
     let ingest: ProbeIngest | undefined;
@@ -80,7 +87,11 @@ export class ProbeIngest {
       ids.map((id) => periods.get(id) ?? new Float64Array()),
       (problem) => ingest?.rejected.push(problem),
     );
-    ingest = new ProbeIngest(options, scanner);
+    ingest = new ProbeIngest(
+      options,
+      scanner,
+      corrupt.map((c) => `${c.accountId}/${c.orderId}`),
+    );
     return ingest;
   }
 
@@ -137,6 +148,7 @@ export class ProbeIngest {
       droppedFields,
       quarantined: rejectedLines,
       hourItems: writes.length - this.rejected.length,
+      corruptOrders: this.corruptOrders,
     };
     await putIngestRun(table, { source, runId, ...summary, finishedAt: new Date().toISOString() });
     return summary;

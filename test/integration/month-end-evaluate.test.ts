@@ -8,8 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import {
   type ExclusionRecord,
-  listExclusions,
-  listMaintenance,
   type MaintenanceRecord,
   type OrderRecord,
   putExclusion,
@@ -19,12 +17,10 @@ import {
 import { listResults } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { BusinessCalendar } from '#domain/business-calendar.ts';
-import { effectiveWindows } from '#domain/exclusions.ts';
-import { parseInstant } from '#domain/instant.ts';
-import type { Clause } from '#domain/probe.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { ordersFromRecords, ProbeIngest } from '#ingest/ingest-probes.ts';
 import { evaluateAccountMonth, type MonthContext } from '#month-end/evaluate-account-month.ts';
+import { storedWindows } from '#month-end/month-end-steps.ts';
 import { CONTRACTS } from '../support/cli.ts';
 import { tableFactory } from '../support/dynamo.ts';
 
@@ -52,34 +48,11 @@ interface Scenario {
   exclusions?: ExclusionRecord[];
 }
 
-const instant = (text: string) => {
-  const parsed = parseInstant(text);
-  if (typeof parsed === 'string') throw new Error(parsed);
-  return parsed;
-};
-
-/** The month-end's view of the stored windows. */
-const storedWindows = async (table: Table) => {
-  const maintenance = (await listMaintenance(table)).map((m) => ({
-    ...m,
-    announcedAt: instant(m.announcedAt),
-    start: instant(m.start),
-    end: instant(m.end),
-  }));
-  const exclusions = (await listExclusions(table)).map((e) => ({
-    ...e,
-    clause: e.clause as Clause,
-    start: instant(e.start),
-    end: instant(e.end),
-  }));
-  return effectiveWindows(maintenance, exclusions, 0).windows;
-};
-
 const context = async (table: Table, month: string, runId: string): Promise<MonthContext> => ({
   table,
   month,
   timeZone: ZONE,
-  windows: await storedWindows(table),
+  windows: await storedWindows(table, 0),
   calendar: new BusinessCalendar(),
   reason: runId === 'scheduled' ? 'scheduled' : 'recalculation',
   requestedBy: 'test',

@@ -124,11 +124,59 @@ export interface ExclusionRecord {
 
 export const putOrder = (table: Table, order: OrderRecord): Promise<PutOutcome> =>
   put(table, { pk: ORDER_PK, sk: orderSk(order.accountId, order.orderId), doc: order });
-export const listOrders = (table: Table): Promise<OrderRecord[]> => docs(table, ORDER_PK);
+/** A stored order that cannot be read: named by its key, never skipped silently. */
+export interface CorruptOrder {
+  readonly accountId: string;
+  readonly orderId: string;
+  readonly problem: string;
+}
+
+export class CorruptRecordError extends Error {}
+
+const orderOf = (item: Item): OrderRecord | CorruptOrder => {
+  const [accountId = '', orderId = ''] = (item.sk?.S ?? '').split('#');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(item.doc?.S ?? '');
+  } catch {
+    return { accountId, orderId, problem: 'its record is not JSON' };
+  }
+  const o = doc as Partial<OrderRecord> | null;
+  if (
+    typeof o?.accountId !== 'string' ||
+    typeof o.orderId !== 'string' ||
+    typeof o.startDate !== 'string' ||
+    typeof o.months !== 'number' ||
+    typeof o.cashPaid !== 'string'
+  ) {
+    return { accountId, orderId, problem: 'its record lacks accountId, orderId, startDate, months or cashPaid' };
+  }
+  return o as OrderRecord;
+};
+
+const isCorrupt = (o: OrderRecord | CorruptOrder): o is CorruptOrder => 'problem' in o;
+
+/** Every stored order, and the records that could not be read. */
+export const readOrders = async (table: Table): Promise<{ orders: OrderRecord[]; corrupt: CorruptOrder[] }> => {
+  const all = (await queryAll(table, ORDER_PK)).map(orderOf);
+  return { orders: all.filter((o): o is OrderRecord => !isCorrupt(o)), corrupt: all.filter(isCorrupt) };
+};
+
+/** Every stored order; a record that cannot be read is an error naming it. */
+export const listOrders = async (table: Table): Promise<OrderRecord[]> => {
+  const { orders, corrupt } = await readOrders(table);
+  const first = corrupt[0];
+  if (first) throw new CorruptRecordError(`order ${first.accountId}/${first.orderId}: ${first.problem}`);
+  return orders;
+};
 
 /** One account's orders: a Query on the registry partition by the `<accountId>#` prefix. */
 export const listAccountOrders = async (table: Table, accountId: string): Promise<OrderRecord[]> =>
-  (await queryAll(table, ORDER_PK, `${accountId}#`)).map((item) => JSON.parse(item.doc?.S ?? 'null') as OrderRecord);
+  (await queryAll(table, ORDER_PK, `${accountId}#`)).map((item) => {
+    const o = orderOf(item);
+    if (isCorrupt(o)) throw new CorruptRecordError(`order ${o.accountId}/${o.orderId}: ${o.problem}`);
+    return o;
+  });
 
 /** Where the built-in prober reaches an account's four TCMPP functions. */
 export interface AccountProfile {
