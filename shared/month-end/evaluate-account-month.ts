@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readMinuteFacts } from '#adapters/dynamodb/minute-fact-repository.ts';
 import { canonicalJson, listAccountOrders, type OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
-import { type RecordOutcome, recordResult } from '#adapters/dynamodb/result-repository.ts';
+import { getLatest, type RecordOutcome, recordResult } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import type { BusinessCalendar } from '#domain/business-calendar.ts';
 import { type EvaluatedMonth, evaluateOrder } from '#domain/evaluate.ts';
@@ -33,6 +33,8 @@ export interface MonthContext {
   readonly note?: string | undefined;
   readonly runId: string;
   readonly now: () => Date;
+  /** evaluate and compare with the latest version, write nothing */
+  readonly dryRun?: boolean;
 }
 
 export interface AccountMonthResult {
@@ -88,9 +90,19 @@ export const evaluateAccountMonth = async (accountId: string, context: MonthCont
     ).entries()) {
       const serviceMonth = months[k] as ServiceMonth;
       evaluated.push(result);
+      const print = fingerprint(record, serviceMonth, result, facts, context.windows, timeZone);
+      if (context.dryRun) {
+        const previous = await getLatest(table, accountId, month, order.orderId);
+        outcomes.push(
+          previous?.fingerprint === print
+            ? { kind: 'unchanged', latest: previous }
+            : { kind: 'would-add', previous, fingerprint: print },
+        );
+        continue;
+      }
       outcomes.push(
         await recordResult(table, {
-          fingerprint: fingerprint(record, serviceMonth, result, facts, context.windows, timeZone),
+          fingerprint: print,
           engineVersion: ENGINE_VERSION,
           reason: context.reason,
           requestedBy: context.requestedBy,

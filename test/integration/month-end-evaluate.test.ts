@@ -138,9 +138,22 @@ describe('month-end evaluation from DynamoDB', () => {
       reason: 'DDoS on the customer app',
       accountIds: ['acc-44'],
     });
+    const dry = await evaluateAccountMonth('acc-44', {
+      ...(await context(table, '2026-06', 'recalc-dry')),
+      dryRun: true,
+    });
+    const versionsAfterDryRun = await listResults(table, 'acc-44', '2026-06');
     const recalculated = await evaluateAll(table, scenario, 'recalc-1');
     // assert
     expect(again.newVersions).toBe(0);
+    // the dry run shows the change (tier 10 → 0) and writes nothing
+    expect(
+      dry.evaluated.map((e) => [e.report.unavailableMinutes, e.report.compensationPercent, e.report.voucher]),
+    ).toEqual([[34, 0, '0.00']]);
+    expect(dry.outcomes).toMatchObject([
+      { kind: 'would-add', previous: { version: 1, compensationPercent: 10, voucher: '30.00' } },
+    ]);
+    expect(versionsAfterDryRun.map((v) => v.version)).toEqual([1]);
     expect(recalculated.newVersions).toBe(1);
     const versions = await listResults(table, 'acc-44', '2026-06');
     expect(

@@ -34,7 +34,8 @@ export interface LatestPointer {
   readonly voucher: string;
 }
 
-const getLatest = async (
+/** The latest recorded version of a service month, or undefined. */
+export const getLatest = async (
   table: Table,
   accountId: string,
   month: string,
@@ -55,6 +56,8 @@ const getLatest = async (
 
 export type RecordOutcome =
   | { readonly kind: 'unchanged'; readonly latest: LatestPointer }
+  /** a dry run: what recording would do, nothing written */
+  | { readonly kind: 'would-add'; readonly previous: LatestPointer | undefined; readonly fingerprint: string }
   | { readonly kind: 'new-version'; readonly latest: LatestPointer; readonly previous: LatestPointer | undefined }
   | { readonly kind: 'concurrent' };
 
