@@ -6,6 +6,7 @@ import { App, Tags, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IngestStack } from './stacks/ingest-stack.ts';
+import { MonthEndStack } from './stacks/month-end-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
 /** What differs between environments. Everything else is the same code and the same template shape. */
@@ -65,6 +66,7 @@ export interface SlaStacks {
   readonly config: SlaEnvironmentConfig;
   readonly stateful: StatefulStack;
   readonly ingest: IngestStack;
+  readonly monthEnd: MonthEndStack;
 }
 
 /** Adds the stacks of the environment chosen by context `env` (default dev) and the cdk-nag checks. */
@@ -96,10 +98,20 @@ export const buildSlaApp = (app: App): SlaStacks => {
     alarmTopicArn: config.alarmTopicArn,
   });
 
+  const monthEnd = new MonthEndStack(app, `${prefix}-MonthEnd`, {
+    env,
+    envName,
+    description: `TCMPP SLA (${envName}): month-end workflow (Step Functions) on the 1st of each month`,
+    table: stateful.table,
+    tableKey: stateful.tableKey,
+    logRetention: config.logRetention,
+    alarmTopicArn: config.alarmTopicArn,
+  });
+
   Tags.of(app).add('project', 'tcmpp-sla');
   Tags.of(app).add('environment', envName);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { envName, config, stateful, ingest };
+  return { envName, config, stateful, ingest, monthEnd };
 };
 
 // Synthesize only when run as the program (cdk.json "app"), not when a test imports this module.

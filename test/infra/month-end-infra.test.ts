@@ -1,0 +1,438 @@
+// The month-end stack as deployed: built in-process by infra/app.ts with the feature flags of
+// cdk.json and bundling skipped (context aws:cdk:bundling-stacks = []). Assertions are on the
+// properties that matter — the schedule, the workflow's states, logging, tracing, grants, alarms —
+// never a whole template or a whole definition.
+import { readFileSync } from 'node:fs';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildSlaApp, type SlaStacks } from '../../infra/app.ts';
+import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
+import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json };
+
+const build = (context: Json = {}): SlaStacks & { app: App } => {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+  return { app, ...buildSlaApp(app) };
+};
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Asserts one value against a pattern that may hold matchers; the mismatch is the failure message. */
+const expectToMatch = (actual: unknown, pattern: unknown): void => {
+  const result = Match.exact(pattern).test(actual);
+  expect(result.hasFailed() ? result.renderMismatch() : 'match').toBe('match');
+};
+
+const logicalId = (template: Template, type: string, props: Json): string => {
+  const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
+  expect(found, `${type} with ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0] as string;
+};
+
+const functionId = (template: Template, serviceName: string): string =>
+  logicalId(template, 'AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: serviceName }) },
+  });
+
+/** The statements of every policy attached to a role. */
+const statementsOfRole = (template: Template, roleId: string): Statement[] =>
+  Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } })).flatMap(
+    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
+
+/** The statements of every policy attached to the role of the function with this service name. */
+const statementsOfFunction = (template: Template, serviceName: string): Statement[] => {
+  const fn = template.toJSON().Resources[functionId(template, serviceName)] as {
+    Properties: { Role: { 'Fn::GetAtt': [string, string] } };
+  };
+  return statementsOfRole(template, fn.Properties.Role['Fn::GetAtt'][0]);
+};
+
+const withPrefix = (statements: Statement[], prefix: string): Statement[] =>
+  statements.filter((s) => asArray(s.Action).some((a) => a.startsWith(prefix)));
+
+/** How the month-end stack refers to an attribute of a stateful resource: the output that publishes it. */
+const crossStackRef = (stateful: Stack, value: unknown) => {
+  const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, { Value: unknown }>;
+  const names = Object.entries(outputs)
+    .filter(([, output]) => JSON.stringify(output.Value) === JSON.stringify(value))
+    .map(([name]) => name);
+  expect(names, `an output of ${stateful.stackName} with ${JSON.stringify(value)}`).toHaveLength(1);
+  return { 'Fn::GetStackOutput': Match.objectLike({ StackName: stateful.stackName, OutputName: names[0] }) };
+};
+
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+describe('month-end stack (dev)', () => {
+  let stacks: ReturnType<typeof build>;
+  let monthEnd: Template;
+  let definition: StateMachineDefinition;
+  let stateMachineId: string;
+
+  beforeAll(() => {
+    stacks = build();
+    monthEnd = Template.fromStack(stacks.monthEnd);
+    definition = definitionOf(monthEnd);
+    stateMachineId = logicalId(monthEnd, 'AWS::StepFunctions::StateMachine', {});
+  });
+
+  const state = (name: string, states = definition.States): unknown => {
+    const found = states[name];
+    expect(found, `state ${name}`).toBeDefined();
+    return found;
+  };
+
+  it('is the stack TcmppSla-dev-MonthEnd', () => {
+    expect(stacks.monthEnd.stackName).toBe('TcmppSla-dev-MonthEnd');
+  });
+
+  describe('schedule', () => {
+    it('starts the state machine at 02:00 on the 1st of each month, Asia/Shanghai, with the scheduled time', () => {
+      monthEnd.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      monthEnd.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 2 1 * ? *)',
+        ScheduleExpressionTimezone: 'Asia/Shanghai',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({
+          Arn: { Ref: stateMachineId },
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 86_400 },
+        }),
+      });
+      const [schedule] = Object.values(monthEnd.findResources('AWS::Scheduler::Schedule')) as [
+        { Properties: { Target: { Input: string } } },
+      ];
+      expect(JSON.parse(schedule.Properties.Target.Input)).toEqual({
+        reason: 'scheduled',
+        requestedBy: 'schedule',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      });
+    });
+
+    it('its role may start this state machine and nothing else', () => {
+      const roleId = logicalId(monthEnd, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+        }),
+      });
+      expect(statementsOfRole(monthEnd, roleId)).toEqual([
+        { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } },
+      ]);
+    });
+
+    it('is alone in its schedule group, whose dropped starts raise an alarm', () => {
+      monthEnd.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'tcmpp-sla-dev-month-end' });
+      monthEnd.hasResourceProperties('AWS::Scheduler::Schedule', { GroupName: Match.anyValue() });
+      monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Scheduler',
+        MetricName: 'InvocationDroppedCount',
+        Dimensions: [{ Name: 'ScheduleGroup', Value: Match.anyValue() }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+  });
+
+  describe('state machine', () => {
+    it('is Standard, traced with X-Ray, logging ALL events to its own log group', () => {
+      const logGroupId = logicalId(monthEnd, 'AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/vendedlogs/states/tcmpp-sla-dev-month-end',
+      });
+      monthEnd.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: true,
+          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+        },
+      });
+      monthEnd.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: '/aws/vendedlogs/states/tcmpp-sla-dev-month-end',
+        RetentionInDays: 14,
+      });
+    });
+
+    it('is JSONPath, and its timeout is one Node can count locally', () => {
+      expect(JSON.stringify(definition)).not.toContain('JSONata');
+      expect(definition.TimeoutSeconds).toBeGreaterThanOrEqual(20 * 86_400);
+      // aws-local-stepfunctions counts TimeoutSeconds with setTimeout: at most 2^31 - 1 ms
+      expect((definition.TimeoutSeconds ?? 0) * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+    });
+
+    it('Plan: the plan function with the execution input; its output is the handler’s return', () => {
+      expect(definition.StartAt).toBe(MONTH_END_STATES.plan);
+      expect(state(MONTH_END_STATES.plan)).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: fakeFunctionArn(functionId(monthEnd, MONTH_END_SERVICES.plan)),
+          'Payload.$': '$',
+        },
+        OutputPath: '$.Payload',
+        Next: MONTH_END_STATES.evaluateBatches,
+      });
+    });
+
+    it('EvaluateBatches: a DISTRIBUTED Map over $.batches, 10 at a time, results beside the plan', () => {
+      expect(state(MONTH_END_STATES.evaluateBatches)).toMatchObject({
+        Type: 'Map',
+        ItemsPath: '$.batches',
+        MaxConcurrency: 10,
+        ResultPath: '$.batchResults',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: MONTH_END_STATES.evaluateBatch,
+        },
+        Next: MONTH_END_STATES.summarise,
+      });
+    });
+
+    it('EvaluateBatch: the evaluate-batch function, retried on Lambda errors and throttling with backoff and jitter', () => {
+      const map = state(MONTH_END_STATES.evaluateBatches) as { ItemProcessor: StateMachineDefinition };
+      const task = state(MONTH_END_STATES.evaluateBatch, map.ItemProcessor.States) as {
+        Retry: { ErrorEquals: string[] }[];
+      };
+      expect(task).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: fakeFunctionArn(functionId(monthEnd, MONTH_END_SERVICES.evaluateBatch)),
+          'Payload.$': '$',
+        },
+        OutputPath: '$.Payload',
+        End: true,
+      });
+      expect(task.Retry).toHaveLength(1);
+      expect(task.Retry[0]).toMatchObject({
+        ErrorEquals: expect.arrayContaining(LAMBDA_TRANSIENT_ERRORS),
+        IntervalSeconds: 2,
+        BackoffRate: 2,
+        MaxAttempts: 6,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      });
+      // errors of the code itself are not retried: they would fail the same way again
+      expect(task.Retry[0]?.ErrorEquals).not.toContain('States.ALL');
+      expect(task.Retry[0]?.ErrorEquals).not.toContain('States.TaskFailed');
+    });
+
+    it('Summarise: the summarise function with month, runId and the batch results', () => {
+      expect(state(MONTH_END_STATES.summarise)).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: fakeFunctionArn(functionId(monthEnd, MONTH_END_SERVICES.summarise)),
+          Payload: { 'month.$': '$.month', 'runId.$': '$.runId', 'batches.$': '$.batchResults' },
+        },
+        OutputPath: '$.Payload',
+        Next: MONTH_END_STATES.waitForClaimWindows,
+      });
+    });
+
+    it('WaitForClaimWindows waits until $.opensAt, then Done', () => {
+      expect(state(MONTH_END_STATES.waitForClaimWindows)).toMatchObject({
+        Type: 'Wait',
+        TimestampPath: '$.opensAt',
+        Next: MONTH_END_STATES.done,
+      });
+      expect(state(MONTH_END_STATES.done)).toMatchObject({ Type: 'Succeed' });
+    });
+
+    it('its role may invoke the three functions (and their versions), and nothing else of Lambda', () => {
+      const roleId = logicalId(monthEnd, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })],
+        }),
+      });
+      const lambda = withPrefix(statementsOfRole(monthEnd, roleId), 'lambda:');
+      expect(lambda).toHaveLength(1);
+      const arns = Object.values(MONTH_END_SERVICES).map((s) => ({ 'Fn::GetAtt': [functionId(monthEnd, s), 'Arn'] }));
+      expect(lambda[0]?.Action).toBe('lambda:InvokeFunction');
+      const expected = [...arns, ...arns.map((arn) => ({ 'Fn::Join': ['', [arn, ':*']] }))];
+      expect(lambda[0]?.Resource).toHaveLength(expected.length);
+      expect(lambda[0]?.Resource).toEqual(expect.arrayContaining(expected));
+    });
+  });
+
+  describe('functions: least privilege', () => {
+    const tableArn = () =>
+      crossStackRef(stacks.stateful, {
+        'Fn::GetAtt': [stacks.stateful.getLogicalId(stacks.stateful.table.node.defaultChild as never), 'Arn'],
+      });
+    const keyArn = () =>
+      crossStackRef(stacks.stateful, {
+        'Fn::GetAtt': [stacks.stateful.getLogicalId(stacks.stateful.tableKey.node.defaultChild as never), 'Arn'],
+      });
+
+    it.each([
+      [MONTH_END_SERVICES.plan, ['dynamodb:Query'], ['kms:Decrypt']],
+      [
+        MONTH_END_SERVICES.evaluateBatch,
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      ],
+    ])('%s may only %j on the table itself, and %j on its key', (service, tableActions, keyActions) => {
+      const statements = statementsOfFunction(monthEnd, service);
+
+      const dynamo = withPrefix(statements, 'dynamodb:');
+      expect(dynamo).toHaveLength(1);
+      expect(dynamo[0]?.Effect).toBe('Allow');
+      expect([...asArray(dynamo[0]?.Action ?? [])].sort()).toEqual(tableActions);
+      expectToMatch(dynamo[0]?.Resource, tableArn());
+
+      const kms = withPrefix(statements, 'kms:');
+      expect(kms).toHaveLength(1);
+      expect([...asArray(kms[0]?.Action ?? [])].sort()).toEqual(keyActions);
+      expectToMatch(kms[0]?.Resource, keyArn());
+    });
+
+    it('summarise has nothing on the table or its key, and no TABLE_NAME', () => {
+      const statements = statementsOfFunction(monthEnd, MONTH_END_SERVICES.summarise);
+      expect(withPrefix(statements, 'dynamodb:')).toEqual([]);
+      expect(withPrefix(statements, 'kms:')).toEqual([]);
+      monthEnd.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: MONTH_END_SERVICES.summarise,
+            POLICY_TIME_ZONE: 'Asia/Shanghai',
+            TABLE_NAME: Match.absent(),
+          }),
+        },
+      });
+    });
+
+    it.each([MONTH_END_SERVICES.plan, MONTH_END_SERVICES.evaluateBatch])('%s: the month-end settings', (service) => {
+      monthEnd.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: service,
+            TABLE_NAME: Match.anyValue(),
+            POLICY_TIME_ZONE: 'Asia/Shanghai',
+            MONTH_END_BATCH_SIZE: '50',
+            MAINTENANCE_MIN_NOTICE_HOURS: '0',
+            COVERAGE_MIN_PERCENT: '90',
+          }),
+        },
+      });
+    });
+
+    it('no function may scan, delete, batch-write or update; no wildcard action but the key grant’s', () => {
+      const every = Object.values(monthEnd.findResources('AWS::IAM::Policy')).flatMap((p) =>
+        (
+          p as { Properties: { PolicyDocument: { Statement: Statement[] } } }
+        ).Properties.PolicyDocument.Statement.flatMap((s) => asArray(s.Action)),
+      );
+      expect(every.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+        expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem']),
+      );
+      expect(
+        every.filter((a) => /^dynamodb:(Scan|Delete|Batch|Update|Transact|PartiQL)/.test(a) || a === 'dynamodb:*'),
+      ).toEqual([]);
+      expect(every.filter((a) => a.includes('*') && !a.startsWith('kms:'))).toEqual([]);
+    });
+  });
+
+  describe('alarms', () => {
+    it('a failed execution', () => {
+      monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('a timed-out execution, and an account that failed alone', () => {
+      monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsTimedOut',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId } }],
+        Threshold: 1,
+      });
+      monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'TcmppSla',
+        MetricName: 'AccountsFailed',
+        Dimensions: [{ Name: 'service', Value: MONTH_END_SERVICES.evaluateBatch }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      monthEnd.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    });
+
+    it('notify the alarm topic when one is given', () => {
+      const topic = 'arn:aws:sns:ap-east-1:123456789012:sla-alarms';
+      const withTopic = Template.fromStack(build({ alarmTopicArn: topic }).monthEnd);
+      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 4);
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions on the app with the month-end stack', () => {
+  it.each(['dev', 'prod'])('%s: no unacknowledged findings, errors or warnings', (env) => {
+    const { app } = build({ env });
+    app.synth(); // the final tree; synth itself throws on a finding, with the report
+
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('with an account and a region, as `cdk synth` with credentials gives: no findings', () => {
+    vi.stubEnv('CDK_DEFAULT_ACCOUNT', '123456789012');
+    vi.stubEnv('CDK_DEFAULT_REGION', 'ap-east-1');
+    try {
+      const { app, monthEnd } = build();
+      expect(monthEnd.region).toBe('ap-east-1');
+      app.synth();
+
+      const report = new AwsSolutionsChecks().validateScope(app);
+
+      expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('the month-end stack acknowledges only IAM5 wildcards, each with its reason', () => {
+    const { app, monthEnd } = build();
+    app.synth();
+
+    const acknowledged = monthEnd.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .map(([id, reason]) => [id.replace(/^annotation::/i, ''), reason] as const);
+
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) {
+      expect(id).toMatch(/^AwsSolutions-IAM5\[.+\]$/);
+      expect(reason.length).toBeGreaterThan(40);
+    }
+  });
+});
