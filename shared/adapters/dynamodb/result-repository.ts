@@ -119,8 +119,10 @@ export const recordResult = async (table: Table, result: Omit<StoredResult, 'ver
     );
     table.meter.add('write', pointer.ConsumedCapacity);
   } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return { kind: 'concurrent' };
-    throw e;
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    // our own write may have landed with its answer lost (the SDK then retried it)
+    const now = await getLatest(table, accountId, month, orderId);
+    if (now?.version !== version || now.fingerprint !== result.fingerprint) return { kind: 'concurrent' };
   }
   return { kind: 'new-version', latest, previous };
 };
