@@ -5,6 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { evaluateCommand } from './evaluate-command.ts';
 import { ingestCommand } from './ingest-command.ts';
 import { CliFailure, EXIT_BAD_INPUT, EXIT_FAILURE, formatFailure } from './output.ts';
+import { pipelineCommand } from './pipeline-command.ts';
+import { recalcCommand } from './recalc-command.ts';
 import { registryCommands } from './registry-commands.ts';
 
 export interface Io {
@@ -26,7 +28,13 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands) configure(sub);
   };
-  for (const command of [evaluateCommand(io), ingestCommand(io), ...registryCommands(io)]) {
+  for (const command of [
+    evaluateCommand(io),
+    ingestCommand(io),
+    ...registryCommands(io),
+    recalcCommand(io),
+    pipelineCommand(io),
+  ]) {
     configure(command);
     program.addCommand(command);
   }

@@ -1,5 +1,6 @@
 // Bundles the `sla` CLI and its probe-scan worker into dist/ and links node_modules/.bin/sla.
 // Runs on `npm ci` (prepare) so a fresh clone has a working `npx sla`.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,18 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(join(dist, 'sla.mjs'), 0o755);
+
+// The month-end state machine for `sla recalc` and `sla pipeline`: the MonthEnd stack synthesized
+// in a child process (bundling skipped), tokens resolved to fake ARNs (infra/month-end-definition.ts).
+const started = performance.now();
+execFileSync(
+  process.execPath,
+  [join(root, 'scripts/run-ts.mjs'), join(root, 'infra/month-end-definition.ts'), join(dist, 'month-end.asl.json')],
+  { stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+);
+if (process.env.SLA_BUILD_TIMING) {
+  process.stderr.write(`dist/month-end.asl.json: ${Math.round(performance.now() - started)} ms\n`);
+}
 
 const bin = join(root, 'node_modules/.bin');
 if (existsSync(join(root, 'node_modules'))) {

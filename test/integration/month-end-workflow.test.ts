@@ -20,8 +20,6 @@ vi.hoisted(() => {
 import '../support/promise-with-resolvers.ts';
 
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -48,11 +46,10 @@ import type { MonthEndSettings } from '#month-end/month-end-steps.ts';
 import { makeHandler as makeEvaluateBatch } from '../../functions/month-end-evaluate-batch.ts';
 import { makeHandler as makePlan } from '../../functions/month-end-plan.ts';
 import { makeHandler as makeSummarise, type SummariseInput } from '../../functions/month-end-summarise.ts';
-import { buildSlaApp } from '../../infra/app.ts';
+import { synthesizeMonthEnd } from '../../infra/month-end-definition.ts';
 import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
 import { CONTRACTS } from '../support/cli.ts';
 import { tableFactory } from '../support/dynamo.ts';
-import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
 
 // ---------------------------------------------------------------------------------------------
 // the synthesized definition
@@ -68,32 +65,11 @@ interface Synthesized {
   readonly functions: Record<string, { arn: string; environment: Record<string, string> }>;
 }
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-
-/** Builds the app as `cdk synth` does (cdk.json's feature flags), bundling skipped. */
+/** Builds the app as `cdk synth` does (cdk.json's feature flags), bundling skipped: the same
+ * code as the build's dist/month-end.asl.json (infra/month-end-definition.ts). */
 const synthesize = (): Synthesized => {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  const template = Template.fromStack(buildSlaApp(app).monthEnd);
-  const definition = definitionOf(template);
-
-  const functions: Synthesized['functions'] = {};
-  for (const service of Object.values(MONTH_END_SERVICES)) {
-    const found = template.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }) } },
-    });
-    const [entry] = Object.entries(found);
-    if (entry === undefined || Object.keys(found).length !== 1) throw new Error(`one function of ${service}`);
-    const [logicalId, resource] = entry as [string, { Properties: { Environment: { Variables: unknown } } }];
-    const environment: Record<string, string> = {};
-    for (const [name, v] of Object.entries(resource.Properties.Environment.Variables as Record<string, unknown>)) {
-      // TABLE_NAME is a cross-stack reference: the local table replaces it.
-      if (typeof v === 'string') environment[name] = v;
-    }
-    functions[service] = { arn: fakeFunctionArn(logicalId), environment };
-  }
-  return { definition, functions };
+  const { definition, functions } = synthesizeMonthEnd();
+  return { definition: definition as unknown as StateMachineDefinition, functions };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -278,6 +254,11 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('the synthesized month-end state machine, run locally', () => {
+  it('is what the build wrote to dist/month-end.asl.json (what sla recalc and sla pipeline run)', () => {
+    const built = JSON.parse(readFileSync(new URL('../../dist/month-end.asl.json', import.meta.url), 'utf8'));
+    expect(built).toEqual(synthesized);
+  });
+
   it('is the workflow of the contract: Plan, a DISTRIBUTED Map of EvaluateBatch, Summarise, the Wait, Done', () => {
     const { definition } = synthesized;
     expect(definition.StartAt).toBe(MONTH_END_STATES.plan);

@@ -1,0 +1,85 @@
+// `sla pipeline`: every contract example through the whole pipeline on the embedded stand-ins
+// (a fresh in-memory dynalite, ProbeIngest, the synthesized month-end state machine run locally),
+// with and without a shuffled, partly duplicated, batched ingest; the report built from the
+// stored results must be the expected one (contracts/compare.mjs).
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { shuffledBatches } from '../../cli/pipeline-command.ts';
+import { CONTRACTS, sla, tempDir, writeJson } from '../support/cli.ts';
+import { linesOf, runMain, STACK_TRACE } from '../support/run-main.ts';
+
+const EXAMPLES = join(CONTRACTS, 'examples');
+const scenarios = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.scenario.json'))
+  .map((f) => f.replace(/\.scenario\.json$/, ''))
+  .sort();
+
+const compare = (expected: string, actual: string) =>
+  spawnSync(process.execPath, [join(CONTRACTS, 'compare.mjs'), expected, actual], { encoding: 'utf8' });
+
+describe('sla pipeline', () => {
+  it('has contract examples to run', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(2);
+  });
+
+  for (const name of scenarios) {
+    for (const seed of [undefined, 7]) {
+      it(`${name}${seed === undefined ? '' : ` (--shuffle-seed ${seed})`}: report.json is the expected report`, () => {
+        // arrange
+        const out = tempDir();
+        const scenario = join(EXAMPLES, `${name}.scenario.json`);
+        // act
+        const run = sla([
+          'pipeline',
+          '--scenario',
+          scenario,
+          '--out',
+          out,
+          ...(seed === undefined ? [] : ['--shuffle-seed', String(seed)]),
+        ]);
+        // assert
+        expect(run.stderr).toBe('');
+        expect(run.status).toBe(0);
+        const checked = compare(join(EXAMPLES, `${name}.expected.json`), join(out, 'report.json'));
+        expect({ status: checked.status, output: checked.stdout + checked.stderr }).toEqual({ status: 0, output: '' });
+        // the counts and warnings are those of `sla evaluate`, for these examples exactly
+        const evaluated = sla(['evaluate', '--input', scenario]);
+        expect(evaluated.status).toBe(0);
+        const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Record<string, unknown>;
+        const offline = JSON.parse(evaluated.stdout) as Record<string, unknown>;
+        expect(report).toEqual(offline);
+      });
+    }
+  }
+
+  it('a bad scenario: exit 2 with the error lines of sla evaluate, no report', async () => {
+    // arrange
+    const dir = tempDir();
+    const bad = writeJson(dir, 'bad.json', {
+      orders: [{ accountId: 'a-1', orderId: 'o-1', startDate: '2026-06-01', months: 0, cashPaid: '1.000' }],
+    });
+    // act
+    const run = await runMain(['pipeline', '--scenario', bad, '--out', join(dir, 'out')]);
+    const evaluated = await runMain(['evaluate', '--input', bad]);
+    // assert
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).not.toMatch(STACK_TRACE);
+    expect(linesOf(run.stderr).length).toBeGreaterThan(0);
+    expect(run.stderr).toBe(evaluated.stderr);
+    expect(readdirSync(dir)).toEqual(['bad.json']);
+  });
+
+  it('a shuffle seed gives the same batches every time: every line kept, some twice', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`);
+    const batches = shuffledBatches(lines, 7);
+    expect(shuffledBatches(lines, 7)).toEqual(batches);
+    const all = batches.flat();
+    expect(new Set(all)).toEqual(new Set(lines));
+    expect(all.length).toBeGreaterThan(lines.length);
+    expect(all).not.toEqual(lines);
+  });
+});
