@@ -14,7 +14,12 @@ import { parseMoney } from '#domain/fees.ts';
 import type { Order } from '#domain/service-months.ts';
 import { ProbeScanner, type RejectedLine } from '#probes/probe-scanner.ts';
 import { writeHourFacts } from '../adapters/dynamodb/minute-fact-repository.ts';
-import { putIngestRun, putQuarantined, readOrders } from '../adapters/dynamodb/registry-repository.ts';
+import {
+  type IngestRunRecord,
+  putIngestRun,
+  putQuarantined,
+  readOrders,
+} from '../adapters/dynamodb/registry-repository.ts';
 import type { Table } from '../adapters/dynamodb/table.ts';
 
 export interface IngestOptions {
@@ -32,16 +37,8 @@ export interface IngestOptions {
   readonly onProgress?: (progress: { lines: number; bytes: number }) => void;
 }
 
-export interface IngestSummary {
-  readonly lines: number;
-  readonly probes: number;
-  readonly ignoredProbes: number;
-  readonly droppedFields: number;
-  readonly quarantined: number;
-  readonly hourItems: number;
-  /** stored orders that could not be read: their accounts' results were ignored */
-  readonly corruptOrders: readonly string[];
-}
+/** A run's counts (the run record without its identity). */
+export type IngestSummary = Omit<IngestRunRecord, 'source' | 'runId' | 'finishedAt'>;
 
 export const ordersFromRecords = (
   records: readonly { accountId: string; orderId: string; startDate: string; months: number; cashPaid: string }[],

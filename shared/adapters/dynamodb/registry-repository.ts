@@ -293,6 +293,7 @@ export const advanceWatermark = async (
   }
 };
 
+/** What one ingest run did: its counts, as the operator sees them in `sla ingest runs`. */
 export interface IngestRunRecord {
   readonly source: string;
   readonly runId: string;
@@ -302,6 +303,8 @@ export interface IngestRunRecord {
   readonly droppedFields: number;
   readonly quarantined: number;
   readonly hourItems: number;
+  /** stored orders that could not be read: their accounts' results were ignored */
+  readonly corruptOrders: readonly string[];
   readonly finishedAt: string;
 }
 
