@@ -20,6 +20,7 @@ import { serviceMonthsOf } from '#domain/service-months.ts';
 import { type ClaimReport, evaluateScenario, type Report } from '#scenario/evaluate-scenario.ts';
 import { foldScenarioProbes } from '#scenario/fold-probes.ts';
 import { parseScenario } from '#scenario/parse-scenario.ts';
+import { seededRandom } from '../shared/random.ts';
 import type { Io } from './main.ts';
 import { CliFailure } from './output.ts';
 
@@ -35,21 +36,9 @@ const parseSeed = (value: string): number => {
   return n;
 };
 
-/** mulberry32: a small seeded generator, [0, 1). */
-const seeded = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 /** Lines shuffled, about one in ten duplicated, split into 1–4 batches; the same seed, the same batches. */
 export const shuffledBatches = (lines: readonly string[], seed: number): string[][] => {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const all = lines.flatMap((line) => (random() < 0.1 ? [line, line] : [line]));
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

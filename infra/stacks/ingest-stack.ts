@@ -5,14 +5,7 @@
 //   undeliverable ticks, and invocations still failing after Lambda's retries ─► IngestDeadLetterQueue
 //   alarms: errors of each function, QuarantinedRecords > 0 per source, a message in the dead-letter queue
 import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IAlarmAction,
-  Metric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, type IAlarmAction, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -25,6 +18,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { FEED_SOURCE, PROBER_SOURCE } from '../../shared/adapters/dynamodb/keys.ts';
+import { type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
 import type { FeedTokenSecret } from './stateful-stack.ts';
 
@@ -226,20 +220,7 @@ export class IngestStack extends Stack {
     return schedule;
   }
 
-  private alarm(
-    id: string,
-    action: IAlarmAction | undefined,
-    props: { metric: Metric; threshold: number; comparisonOperator: ComparisonOperator; description: string },
-  ): void {
-    const alarm = new Alarm(this, id, {
-      metric: props.metric,
-      threshold: props.threshold,
-      comparisonOperator: props.comparisonOperator,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: props.description,
-    });
-    if (action !== undefined) alarm.addAlarmAction(action);
-    this.alarms.push(alarm);
+  private alarm(id: string, action: IAlarmAction | undefined, props: SlaAlarmProps): void {
+    this.alarms.push(slaAlarm(this, id, action, props));
   }
 }

@@ -15,15 +15,7 @@
 //   alarms: executions failed, executions timed out, accounts that failed alone, a scheduled
 //   start dropped after every retry
 import { CfnOutput, Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IAlarmAction,
-  type IMetric,
-  Metric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, type IAlarmAction, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -56,6 +48,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
 import { POLICY_TIME_ZONE } from './ingest-stack.ts';
 
@@ -382,20 +375,7 @@ export class MonthEndStack extends Stack {
     return stateMachine;
   }
 
-  private alarm(
-    id: string,
-    action: IAlarmAction | undefined,
-    props: { metric: IMetric; threshold: number; comparisonOperator: ComparisonOperator; description: string },
-  ): void {
-    const alarm = new Alarm(this, id, {
-      metric: props.metric,
-      threshold: props.threshold,
-      comparisonOperator: props.comparisonOperator,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: props.description,
-    });
-    if (action !== undefined) alarm.addAlarmAction(action);
-    this.alarms.push(alarm);
+  private alarm(id: string, action: IAlarmAction | undefined, props: SlaAlarmProps): void {
+    this.alarms.push(slaAlarm(this, id, action, props));
   }
 }

@@ -16,6 +16,7 @@ import { startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import { readMinuteFacts, writeHourFacts } from '#adapters/dynamodb/minute-fact-repository.ts';
 import { putOrder } from '#adapters/dynamodb/registry-repository.ts';
 import { MinuteFacts } from '#domain/minute-facts.ts';
+import { seededRandom } from '../../shared/random.ts';
 
 // set before the handler module builds its logger and metrics
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -27,14 +28,7 @@ const FUNCTIONS = ['checkUpdate', 'publish', 'download', 'manage'];
 const DAY_START = Date.parse('2026-07-15T00:00:00+08:00');
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
-// mulberry32
-let seed = Number(process.env.BENCH_SEED ?? 20261129);
-const random = (): number => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = seededRandom(Number(process.env.BENCH_SEED ?? 20261129));
 
 const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `acc-${String(i + 1).padStart(4, '0')}`);
 /** accounts with outages: minute of day → true when its four functions fail (platform) */

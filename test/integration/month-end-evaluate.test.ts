@@ -6,23 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import {
-  type ExclusionRecord,
-  type MaintenanceRecord,
-  type OrderRecord,
-  putExclusion,
-  putMaintenance,
-  putOrder,
-} from '#adapters/dynamodb/registry-repository.ts';
+import { putExclusion } from '#adapters/dynamodb/registry-repository.ts';
 import { listResults } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { BusinessCalendar } from '#domain/business-calendar.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
-import { ordersFromRecords, ProbeIngest } from '#ingest/ingest-probes.ts';
+import { ordersFromRecords } from '#ingest/ingest-probes.ts';
 import { evaluateAccountMonth, type MonthContext } from '#month-end/evaluate-account-month.ts';
 import { storedWindows } from '#month-end/month-end-steps.ts';
 import { CONTRACTS } from '../support/cli.ts';
 import { tableFactory } from '../support/dynamo.ts';
+import { loadScenario, type StoreScenario } from '../support/store-scenario.ts';
 
 let dynamo: LocalDynamo | undefined;
 const tables = tableFactory(() => {
@@ -41,12 +35,7 @@ afterAll(async () => {
 
 const ZONE = 'Asia/Shanghai';
 
-interface Scenario {
-  orders: OrderRecord[];
-  probes?: unknown[];
-  maintenance?: MaintenanceRecord[];
-  exclusions?: ExclusionRecord[];
-}
+type Scenario = StoreScenario;
 
 const context = async (table: Table, month: string, runId: string): Promise<MonthContext> => ({
   table,
@@ -60,21 +49,7 @@ const context = async (table: Table, month: string, runId: string): Promise<Mont
   now: () => new Date('2026-12-01T02:00:00+08:00'),
 });
 
-/** Loads a scenario through the store: orders and windows by the repositories, probes by ProbeIngest. */
-const load = async (table: Table, scenario: Scenario): Promise<void> => {
-  for (const order of scenario.orders) await putOrder(table, order);
-  for (const m of scenario.maintenance ?? []) await putMaintenance(table, m);
-  for (const e of scenario.exclusions ?? []) await putExclusion(table, e);
-  const ingest = await ProbeIngest.open({
-    table,
-    source: 'backfill',
-    runId: 'test',
-    timeZone: ZONE,
-    retentionDaysAfterClaimClose: 30,
-  });
-  ingest.push(Buffer.from((scenario.probes ?? []).map((p) => JSON.stringify(p)).join('\n')));
-  await ingest.finish();
-};
+const load = (table: Table, scenario: Scenario): Promise<void> => loadScenario(table, scenario, ZONE);
 
 /** Every (account, month) the orders cover, evaluated from the store. */
 const evaluateAll = async (table: Table, scenario: Scenario, runId: string) => {

@@ -22,10 +22,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ORDER_PK, orderSk, resultLatestSk, resultPk } from '#adapters/dynamodb/keys.ts';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import { type OrderRecord, putOrder } from '#adapters/dynamodb/registry-repository.ts';
+import type { OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
 import { listResults, type StoredResult } from '#adapters/dynamodb/result-repository.ts';
 import { localClientConfig, type Table } from '#adapters/dynamodb/table.ts';
-import { ProbeIngest } from '#ingest/ingest-probes.ts';
 import type { BatchInput, BatchOutput, SummaryOutput } from '#month-end/contracts.ts';
 import { evaluateBatch, type MonthEndSettings, plan, summarise } from '#month-end/month-end-steps.ts';
 import { makeHandler as makeEvaluateBatch } from '../../functions/month-end-evaluate-batch.ts';
@@ -37,6 +36,7 @@ import { CONTRACTS } from '../support/cli.ts';
 import { scanAll, tableFactory } from '../support/dynamo.ts';
 import { type Attempt, type FaultPlan, type FaultyTable, makeFaultyTable } from '../support/faulty-dynamodb.ts';
 import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
+import { loadScenario } from '../support/store-scenario.ts';
 
 let dynamo: LocalDynamo | undefined;
 const tables = tableFactory(() => {
@@ -98,19 +98,7 @@ const SCENARIO: Scenario = {
 };
 const ACCOUNTS = [...new Set(SCENARIO.orders.map((o) => o.accountId))].sort();
 
-/** Loads the scenario through the store with a clean client: orders by the repository, probes by ProbeIngest. */
-const load = async (table: Table): Promise<void> => {
-  for (const order of SCENARIO.orders) await putOrder(table, order);
-  const ingest = await ProbeIngest.open({
-    table,
-    source: 'backfill',
-    runId: 'test',
-    timeZone: ZONE,
-    retentionDaysAfterClaimClose: 30,
-  });
-  ingest.push(Buffer.from(SCENARIO.probes.map((p) => JSON.stringify(p)).join('\n')));
-  await ingest.finish();
-};
+const load = (table: Table): Promise<void> => loadScenario(table, SCENARIO, ZONE);
 
 const settingsFor = (table: Table): MonthEndSettings => ({
   table,

@@ -30,17 +30,8 @@ import {
 } from 'aws-local-stepfunctions';
 import { ORDER_PK, orderSk } from '#adapters/dynamodb/keys.ts';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import {
-  type ExclusionRecord,
-  type MaintenanceRecord,
-  type OrderRecord,
-  putExclusion,
-  putMaintenance,
-  putOrder,
-} from '#adapters/dynamodb/registry-repository.ts';
 import { listResults } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import { ProbeIngest } from '#ingest/ingest-probes.ts';
 import type { BatchInput, PlanOutput, SummaryOutput } from '#month-end/contracts.ts';
 import type { MonthEndSettings } from '#month-end/month-end-steps.ts';
 import { makeHandler as makeEvaluateBatch } from '../../functions/month-end-evaluate-batch.ts';
@@ -50,6 +41,7 @@ import { synthesizeMonthEnd } from '../../infra/month-end-definition.ts';
 import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
 import { CONTRACTS } from '../support/cli.ts';
 import { tableFactory } from '../support/dynamo.ts';
+import { loadScenario, type StoreScenario } from '../support/store-scenario.ts';
 
 // ---------------------------------------------------------------------------------------------
 // the synthesized definition
@@ -203,12 +195,7 @@ const stateInputs = (execution: Execution, name: string): unknown[] =>
 
 const ZONE = 'Asia/Shanghai';
 
-interface Scenario {
-  orders: OrderRecord[];
-  probes?: unknown[];
-  maintenance?: MaintenanceRecord[];
-  exclusions?: ExclusionRecord[];
-}
+type Scenario = StoreScenario;
 
 const readJson = <T>(name: string): T => JSON.parse(readFileSync(join(CONTRACTS, 'examples', name), 'utf8')) as T;
 const scenario = readJson<Scenario>('june-43-vs-44.scenario.json');
@@ -216,21 +203,7 @@ const expected = readJson<{ serviceMonths: (Record<string, unknown> & { accountI
   'june-43-vs-44.expected.json',
 );
 
-/** Loads a scenario through the store: orders and windows by the repositories, probes by ProbeIngest. */
-const load = async (table: Table, data: Scenario): Promise<void> => {
-  for (const order of data.orders) await putOrder(table, order);
-  for (const m of data.maintenance ?? []) await putMaintenance(table, m);
-  for (const e of data.exclusions ?? []) await putExclusion(table, e);
-  const ingest = await ProbeIngest.open({
-    table,
-    source: 'backfill',
-    runId: 'test',
-    timeZone: ZONE,
-    retentionDaysAfterClaimClose: 30,
-  });
-  ingest.push(Buffer.from((data.probes ?? []).map((p) => JSON.stringify(p)).join('\n')));
-  await ingest.finish();
-};
+const load = (table: Table, scenario: Scenario): Promise<void> => loadScenario(table, scenario, ZONE);
 
 const JUNE = { month: '2026-06', reason: 'scheduled', requestedBy: 'schedule' } as const;
 

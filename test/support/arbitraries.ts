@@ -1,3 +1,4 @@
+import { seededRandom } from '../../shared/random.ts';
 // Generators and independent oracles for the property tests (test/unit/properties.test.ts).
 //
 // The oracles use only the platform's Date, BigInt and JSON, never the engine's calendar, money
@@ -149,16 +150,8 @@ export const cashFenArb: fc.Arbitrary<bigint> = fc.oneof(
 export const rarely = <T>(arb: fc.Arbitrary<T>, nullWeight: number): fc.Arbitrary<T | null> =>
   fc.oneof({ arbitrary: fc.constant(null), weight: nullWeight }, { arbitrary: arb, weight: 1 });
 
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
+/** Small deterministic PRNG for layouts that need no shrinking (shared/random.ts). */
+export const prng = seededRandom;
 
 export const pick = <T>(rng: () => number, items: readonly T[]): T => {
   const item = items[Math.floor(rng() * items.length)];

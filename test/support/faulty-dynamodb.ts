@@ -1,3 +1,4 @@
+import { seededRandom } from '../../shared/random.ts';
 // A Table whose client is a real DynamoDBClient to the local endpoint, with a seeded, deterministic
 // fault injector in its middleware stack: chosen attempts never reach dynalite, and answer as
 // DynamoDB does when it throttles (HTTP 400 ProvisionedThroughputExceededException or
@@ -66,18 +67,6 @@ export interface FaultyTable extends Table {
   readonly injectedTotal: () => number;
 }
 
-/** mulberry32: a small seeded generator, deterministic across runs and platforms. */
-const generator = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 /**
  * The SDK's standard retry strategy (its error classification, retry quota and attempt limit),
  * with the same maxAttempts as `localClientConfig`, waiting 1 ms between attempts instead of the
@@ -94,7 +83,7 @@ export const makeFaultyTable = (endpoint: string, name: string, plan: FaultPlan)
   const config = localClientConfig(endpoint);
   const maxAttempts = typeof config.maxAttempts === 'number' ? config.maxAttempts : 3;
   const client = new DynamoDBClient({ ...config, retryStrategy: fastStandardRetry(maxAttempts) });
-  const random = generator(plan.seed);
+  const random = seededRandom(plan.seed);
   // one context per operation, shared by its attempts
   const consecutive = new WeakMap<object, number>();
   const faults: FaultLog = {

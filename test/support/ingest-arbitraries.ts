@@ -1,3 +1,4 @@
+import { seededRandom } from '../../shared/random.ts';
 // Random scenarios for the ingestion property (test/integration/ingest-property.test.ts): 1–3
 // accounts with non-overlapping orders inside 2026, a few hours of probe results (in, at the edges
 // of and outside service periods, and for unknown accounts; with personal fields to drop), announced
@@ -303,17 +304,8 @@ export const ingestLayoutArb: fc.Arbitrary<IngestLayout> = fc.record({
   chunking: fc.constantFrom('byte', 'tiny', 'small', 'large', 'whole', 'mixed'),
 });
 
-/** Small deterministic PRNG (mulberry32) for the layout, which needs no shrinking. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
+/** Small deterministic PRNG for layouts that need no shrinking (shared/random.ts). */
+export const prng = seededRandom;
 
 export interface IngestBatch {
   /** indices into the scenario's probes, in the order sent (with repeats) */
