@@ -13,7 +13,7 @@ import type { PeriodTable } from '#domain/account-periods.ts';
 import type { MinuteFacts } from '#domain/minute-facts.ts';
 import { MAX_KEPT_ERRORS, ProbeScanner } from './probe-scanner.ts';
 import type { Piece } from './scan-piece.ts';
-import { type PieceOutcome, runPieces, type WorkerInput, type WorkerOutput } from './scan-worker.ts';
+import { type PieceOutcome, runPieces, scannerOutput, type WorkerInput, type WorkerOutput } from './scan-worker.ts';
 
 export interface FileProblem {
   /** `file:line.field` or `file:line` */
@@ -158,10 +158,5 @@ const streamFile = async (
     errors: [...scanner.errors],
     errorCount: scanner.tally.errorCount,
   });
-  const pages: [number, number, Uint16Array][] = [];
-  scanner.pages.forEach((byNo, index) => {
-    for (const [no, page] of byNo) pages.push([index, no, page]);
-  });
-  const { probes, ignoredProbes, droppedFields, slowLines } = scanner.tally;
-  return { pieces: [], probes, ignoredProbes, droppedFields, slowLines, pages };
+  return { pieces: [], ...scannerOutput(scanner) };
 };

@@ -29,6 +29,16 @@ export interface WorkerOutput {
   readonly pages: [number, number, Uint16Array][];
 }
 
+/** A scanner's counts and pages, as a worker sends them back (flat triples, transferable). */
+export const scannerOutput = (scanner: ProbeScanner): Omit<WorkerOutput, 'pieces'> => {
+  const pages: [number, number, Uint16Array][] = [];
+  scanner.pages.forEach((byNo, index) => {
+    for (const [no, page] of byNo) pages.push([index, no, page]);
+  });
+  const { probes, ignoredProbes, droppedFields, slowLines } = scanner.tally;
+  return { probes, ignoredProbes, droppedFields, slowLines, pages };
+};
+
 export const runPieces = (input: WorkerInput): WorkerOutput => {
   const scanner = new ProbeScanner(input.accountIds, input.periods);
   const pieces: PieceOutcome[] = [];
@@ -45,12 +55,7 @@ export const runPieces = (input: WorkerInput): WorkerOutput => {
       errorCount: scanner.tally.errorCount - errorsBefore,
     });
   }
-  const pages: [number, number, Uint16Array][] = [];
-  scanner.pages.forEach((byNo, index) => {
-    for (const [no, page] of byNo) pages.push([index, no, page]);
-  });
-  const { probes, ignoredProbes, droppedFields, slowLines } = scanner.tally;
-  return { pieces, probes, ignoredProbes, droppedFields, slowLines, pages };
+  return { pieces, ...scannerOutput(scanner) };
 };
 
 if (parentPort && workerData) {
