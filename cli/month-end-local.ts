@@ -1,12 +1,16 @@
 // The month-end state machine run locally: dist/month-end.asl.json (the synthesized definition,
 // written by scripts/build.mjs) run by aws-local-stepfunctions, each task state bound to its
 // month-end step (shared/month-end/month-end-steps.ts) against a store, with the settings of the
-// function's synthesized environment. The Wait for the claim windows is overridden to 0.
+// function's synthesized environment, and notices to a queue (the embedded SQS API locally).
+// The Wait for the claim windows is overridden to 0: a month whose windows are open already gets
+// its notices at once; one whose windows open later gets none from a local run (the notify step
+// reports "deferred" instead of failing), as no local process waits days for it.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import type { BatchInput, MonthEndInput, SummaryOutput } from '#month-end/contracts.ts';
+import type { NoticeQueue } from '#adapters/sqs/notice-queue.ts';
+import type { BatchInput, MonthEndInput, MonthEndOutput, NotifyInput, NotifyOutput } from '#month-end/contracts.ts';
 import { evaluateBatch, type MonthEndSettings, plan, summarise } from '#month-end/month-end-steps.ts';
 
 // mirror infra/stacks/month-end-stack.ts (not imported: the CLI never loads aws-cdk-lib)
@@ -14,8 +18,15 @@ const SERVICES = {
   plan: 'month-end-plan',
   evaluateBatch: 'month-end-evaluate-batch',
   summarise: 'month-end-summarise',
+  notifyBatch: 'month-end-notify-batch',
 } as const;
-const STATES = { plan: 'Plan', evaluateBatch: 'EvaluateBatch', summarise: 'Summarise', wait: 'WaitForClaimWindows' };
+const STATES = {
+  plan: 'Plan',
+  evaluateBatch: 'EvaluateBatch',
+  summarise: 'Summarise',
+  wait: 'WaitForClaimWindows',
+  notifyBatch: 'NotifyBatch',
+};
 
 interface Artifact {
   readonly definition: Record<string, unknown>;
@@ -74,20 +85,38 @@ const lambdaTask =
     return { Payload: asJson(await handler(asJson(request.Payload))), StatusCode: 200 };
   };
 
-/** Runs one execution of the month-end machine to its end; the summary, or an error saying why. */
+export interface LocalRun {
+  readonly output: MonthEndOutput;
+  /** the claim windows open later than now: no notice was decided (the local run does not wait) */
+  readonly noticesDeferredUntil?: string;
+}
+
+/** Totals of the notify batches. */
+export const noticeTotals = (notices: readonly NotifyOutput[]) => ({
+  windowOpen: notices.reduce((n, b) => n + b.windowOpen, 0),
+  corrections: notices.reduce((n, b) => n + b.corrections, 0),
+  resent: notices.reduce((n, b) => n + b.resent, 0),
+  failedCount: notices.reduce((n, b) => n + b.failedCount, 0),
+  failed: notices.flatMap((b) => b.failed),
+});
+
+/** Runs one execution of the month-end machine to its end; its output, or an error saying why. */
 export const runMonthEnd = async (
   table: Table,
   input: MonthEndInput,
-  overrides: Partial<MonthEndSettings> = {},
-): Promise<SummaryOutput> => {
+  options: { readonly queue: NoticeQueue; readonly settings?: Partial<MonthEndSettings> },
+): Promise<LocalRun> => {
   // loaded on use (sla evaluate never pays for it); Node 20 lacks Promise.withResolvers
   await import('../shared/promise-with-resolvers.ts');
   const { StateMachine } = await import('aws-local-stepfunctions');
-  const settings = monthEndSettingsFor(table, overrides);
+  const { notifyBatch } = await import('#month-end/notices.ts');
+  const settings = monthEndSettingsFor(table, options.settings);
   type Definition = ConstructorParameters<typeof StateMachine>[0];
   const machine = new StateMachine(loadArtifact().definition as unknown as Definition, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
+  let deferredUntil: string | undefined;
+  const notifySettings = { table, queue: options.queue, timeZone: settings.timeZone, now: settings.now };
   const handlers = {
     [STATES.plan]: lambdaTask(SERVICES.plan, (payload) => plan(settings, payload)),
     [STATES.evaluateBatch]: lambdaTask(SERVICES.evaluateBatch, (payload) =>
@@ -96,6 +125,14 @@ export const runMonthEnd = async (
     [STATES.summarise]: lambdaTask(SERVICES.summarise, async (payload) =>
       summarise(settings, payload as Parameters<typeof summarise>[1]),
     ),
+    [STATES.notifyBatch]: lambdaTask(SERVICES.notifyBatch, async (payload): Promise<NotifyOutput> => {
+      const notify = payload as NotifyInput;
+      if (settings.now().getTime() < Date.parse(notify.opensAt)) {
+        deferredUntil = notify.opensAt;
+        return { windowOpen: 0, corrections: 0, resent: 0, failedCount: 0, failed: [] };
+      }
+      return notifyBatch(notifySettings, notify);
+    }),
   };
   const run = machine.run(asJson(input) as Parameters<typeof machine.run>[0], {
     overrides: {
@@ -104,7 +141,8 @@ export const runMonthEnd = async (
     },
   });
   try {
-    return (await run.result) as unknown as SummaryOutput;
+    const output = (await run.result) as unknown as MonthEndOutput;
+    return { output, ...(deferredUntil ? { noticesDeferredUntil: deferredUntil } : {}) };
   } catch (e) {
     const cause = (e as { cause?: unknown }).cause;
     const message = e instanceof Error ? e.message : String(e);

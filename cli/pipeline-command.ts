@@ -5,7 +5,8 @@
 //   1. validate the scenario as `sla evaluate` does (bad input: exit 2, the same error lines);
 //   2. start a fresh in-memory dynalite; store orders, maintenance and exclusions;
 //   3. ingest the probes through ProbeIngest (with a seed: shuffled, duplicated, in random batches);
-//   4. run the month-end state machine locally for every calendar month the orders cover;
+//   4. run the month-end state machine locally for every calendar month the orders cover; its
+//      notices go to the embedded notice queue, and from it to DIR/outbox/ (one file a notice);
 //   5. build the report from the stored results: service months, claims judged, counts, warnings.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -91,9 +92,12 @@ export const pipelineCommand = (io: Io): Command =>
       const { latestResults } = await import('#adapters/dynamodb/result-repository.ts');
       const { startLocalDynamo } = await import('#adapters/dynamodb/local-dynamodb.ts');
       const { ProbeIngest } = await import('#ingest/ingest-probes.ts');
-      const { runMonthEnd } = await import('./month-end-local.ts');
+      const { runMonthEnd, noticeTotals } = await import('./month-end-local.ts');
+      const { startLocalSqs, drainQueue, writeToOutbox } = await import('#adapters/sqs/local-sqs.ts');
       const local = await startLocalDynamo('tcmpp-sla-pipeline');
+      const sqs = await startLocalSqs();
       let report: Report;
+      let notices = 0;
       try {
         const { table } = local;
         for (const o of raw.orders ?? []) await repo.putOrder(table, o as Parameters<typeof repo.putOrder>[1]);
@@ -125,13 +129,17 @@ export const pipelineCommand = (io: Io): Command =>
         ].sort();
         const settings = { timeZone: zone, maintenanceMinNoticeHours: scenario.policy.maintenanceMinNoticeHours };
         for (const month of months) {
-          const summary = await runMonthEnd(table, { month, reason: 'scheduled', requestedBy: 'pipeline' }, settings);
-          if (summary.failed.length > 0) {
-            throw new Error(
-              `month-end ${month}: ${summary.failed.map((f) => `${f.accountId}: ${f.error}`).join('; ')}`,
-            );
+          const { output } = await runMonthEnd(
+            table,
+            { month, reason: 'scheduled', requestedBy: 'pipeline' },
+            { queue: sqs.queue, settings },
+          );
+          const failed = [...output.summary.failed, ...noticeTotals(output.notices).failed];
+          if (failed.length > 0) {
+            throw new Error(`month-end ${month}: ${failed.map((f) => `${f.accountId}: ${f.error}`).join('; ')}`);
           }
         }
+        notices = await drainQueue(sqs.queue, writeToOutbox(join(options.out, 'outbox')));
 
         const accounts = [...new Set(scenario.orders.map((o) => o.accountId))];
         const evaluated: EvaluatedMonth[] = [];
@@ -169,10 +177,14 @@ export const pipelineCommand = (io: Io): Command =>
           warnings: offline.report.warnings,
         };
       } finally {
+        await sqs.close();
         await local.close();
       }
       mkdirSync(options.out, { recursive: true });
       const file = join(options.out, 'report.json');
       writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-      io.stdout(`pipeline: ${report.serviceMonths.length} service months, ${report.claims.length} claims → ${file}\n`);
+      io.stdout(
+        `pipeline: ${report.serviceMonths.length} service months, ${report.claims.length} claims → ${file}; ` +
+          `${notices} notices → ${join(options.out, 'outbox')}\n`,
+      );
     });

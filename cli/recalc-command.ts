@@ -1,7 +1,9 @@
-// `sla recalc --month YYYY-MM [--account a,b] --reason "…" [--dry-run]`: recalculate a month's
-// service months in the store. A dry run evaluates in-process and prints, per service month, the
-// latest stored result beside the new one, writing nothing; a real run executes the month-end
-// state machine locally (dist/month-end.asl.json) with reason `recalculation`.
+// `sla recalc --month YYYY-MM [--account a,b] --reason "…" [--dry-run] [--state-machine-arn ARN]`:
+// recalculate a month's service months. A dry run evaluates in-process and prints, per service
+// month, the latest stored result beside the new one, writing nothing. A real run either starts
+// the deployed month-end state machine (StartExecution, with --state-machine-arn or
+// SLA_STATE_MACHINE_ARN) or executes the same definition locally (dist/month-end.asl.json) on the
+// store, its notices going to the embedded queue and from there to --outbox (one file a notice).
 
 import { Command } from 'commander';
 import { checkMonth } from '#domain/instant.ts';
@@ -16,14 +18,22 @@ interface RecalcOptions extends StoreOptions {
   account?: string;
   reason: string;
   dryRun?: boolean;
+  stateMachineArn?: string;
+  outbox: string;
 }
+
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 
 const tierOf = (percent: number | undefined): string => (percent === undefined ? '—' : `${percent} %`);
 
 export const formatSummary = (summary: SummaryOutput): string =>
   `${summary.month} (${summary.runId}): ${summary.evaluated} service months evaluated, ${summary.newVersions} new versions; ` +
   `tiers: met ${summary.tiers.met}, 10 % ${summary.tiers.tier10}, 25 % ${summary.tiers.tier25}, 100 % ${summary.tiers.tier100}; ` +
-  `vouchers ${summary.voucherTotal}; failed ${summary.failed.length}\n`;
+  `vouchers ${summary.voucherTotal}; failed ${summary.failedCount}\n`;
+
+/** An execution name: unique per request, readable in the console (≤ 80 characters). */
+export const executionName = (month: string, now: Date): string =>
+  `recalculation-${month}-${now.toISOString().replace(/[-:.]/g, '')}-${Math.random().toString(36).slice(2, 8)}`;
 
 export const recalcCommand = (io: Io): Command =>
   withStoreOptions(new Command('recalc'))
@@ -32,6 +42,11 @@ export const recalcCommand = (io: Io): Command =>
     .option('--account <ids>', 'comma-separated account ids (default: every account with a service month in it)')
     .requiredOption('--reason <text>', 'why the month is recalculated (recorded with each new version)')
     .option('--dry-run', 'print old and new results per service month, write nothing')
+    .option(
+      '--state-machine-arn <arn>',
+      'start the deployed month-end state machine instead of a local run (default: SLA_STATE_MACHINE_ARN)',
+    )
+    .option('--outbox <dir>', 'a local run: where its notices are written, one file each', '.sla/outbox')
     .action(async (options: RecalcOptions) => {
       const problems: Problem[] = [];
       const monthProblem = checkMonth(options.month);
@@ -47,6 +62,9 @@ export const recalcCommand = (io: Io): Command =>
         if (p) problems.push({ path: '--account', message: `"${a}": ${p}` });
       }
       if (options.reason.trim() === '') problems.push({ path: '--reason', message: 'must not be empty' });
+      const stateMachineArn = options.stateMachineArn ?? (process.env.SLA_STATE_MACHINE_ARN || undefined);
+      if (stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(stateMachineArn))
+        problems.push({ path: '--state-machine-arn', message: `"${stateMachineArn}" is not a state machine ARN` });
       if (problems.length > 0) throw new CliFailure(problems);
       const input = {
         month: options.month,
@@ -55,26 +73,62 @@ export const recalcCommand = (io: Io): Command =>
         note: options.reason,
         ...(accounts ? { accounts } : {}),
       };
+      if (stateMachineArn !== undefined && !options.dryRun) {
+        const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
+        const client = new SFNClient({});
+        try {
+          const started = await client.send(
+            new StartExecutionCommand({
+              stateMachineArn,
+              name: executionName(options.month, new Date()),
+              input: JSON.stringify(input),
+            }),
+          );
+          io.stdout(
+            `started ${started.executionArn} (${options.month}, recalculation)\n` +
+              `follow it: aws stepfunctions describe-execution --execution-arn ${started.executionArn}\n`,
+          );
+        } finally {
+          client.destroy();
+        }
+        return;
+      }
       const local = await import('./month-end-local.ts');
       await withStore(options, async (store) => {
         if (!options.dryRun) {
-          const summary = await local.runMonthEnd(store.table, input);
-          io.stdout(`recalculated ${formatSummary(summary)}`);
-          for (const f of summary.failed) io.stderr(`error: ${f.accountId}: ${f.error}\n`);
-          if (summary.failed.length > 0)
-            throw new CliFailure([{ path: '', message: `${summary.failed.length} accounts failed` }], 1);
+          const { startLocalSqs, drainQueue, writeToOutbox } = await import('#adapters/sqs/local-sqs.ts');
+          const sqs = await startLocalSqs();
+          try {
+            const run = await local.runMonthEnd(store.table, input, { queue: sqs.queue });
+            const { summary } = run.output;
+            const notices = local.noticeTotals(run.output.notices);
+            const written = await drainQueue(sqs.queue, writeToOutbox(options.outbox));
+            io.stdout(`recalculated ${formatSummary(summary)}`);
+            io.stdout(
+              run.noticesDeferredUntil
+                ? `notices: none yet — the claim windows open at ${run.noticesDeferredUntil}\n`
+                : `notices: ${notices.windowOpen} window-open, ${notices.corrections} corrections` +
+                    `${notices.resent > 0 ? `, ${notices.resent} sent again` : ''} → ${written} files in ${options.outbox}\n`,
+            );
+            const failed = [...summary.failed, ...notices.failed];
+            for (const f of failed) io.stderr(`error: ${f.accountId}: ${f.error}\n`);
+            const failedCount = summary.failedCount + notices.failedCount;
+            if (failedCount > 0) throw new CliFailure([{ path: '', message: `${failedCount} accounts failed` }], 1);
+          } finally {
+            await sqs.close();
+          }
           return;
         }
-        const { plan, storedWindows } = await import('#month-end/month-end-steps.ts');
+        const { planAccounts, storedWindows } = await import('#month-end/month-end-steps.ts');
         const { evaluateAccountMonth } = await import('#month-end/evaluate-account-month.ts');
         const { latestResults } = await import('#adapters/dynamodb/result-repository.ts');
         const { BusinessCalendar } = await import('#domain/business-calendar.ts');
         const settings = local.monthEndSettingsFor(store.table);
-        const planned = await plan(settings, input);
+        const planned = await planAccounts(settings, input);
         const windows = await storedWindows(store.table, settings.maintenanceMinNoticeHours);
         const calendar = new BusinessCalendar();
         let changes = 0;
-        for (const accountId of planned.batches.flatMap((b) => b.accounts)) {
+        for (const accountId of planned.accounts) {
           const result = await evaluateAccountMonth(accountId, {
             table: store.table,
             month: options.month,

@@ -15,8 +15,8 @@ export const makeHandler =
     for (const f of output.failed)
       logger.error('account evaluation failed', { accountId: f.accountId, error: f.error });
     metrics.addMetric('ServiceMonthsEvaluated', MetricUnit.Count, output.evaluated);
-    metrics.addMetric('AccountsFailed', MetricUnit.Count, output.failed.length);
-    metrics.addMetric('CoverageGaps', MetricUnit.Count, output.coverageGaps.length);
+    metrics.addMetric('AccountsFailed', MetricUnit.Count, output.failedCount);
+    metrics.addMetric('CoverageGaps', MetricUnit.Count, output.coverageGapCount);
     return output;
   };
 

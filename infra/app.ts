@@ -80,7 +80,7 @@ export const buildSlaApp = (app: App): SlaStacks => {
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     envName,
-    description: `TCMPP SLA (${envName}): table, table key, feed token secret — retained`,
+    description: `TCMPP SLA (${envName}): table, table key, feed token secret, notice queues — retained`,
     terminationProtection: envName === 'prod',
     feedTokenSecretName: config.feedTokenSecretName,
   });
@@ -104,6 +104,7 @@ export const buildSlaApp = (app: App): SlaStacks => {
     description: `TCMPP SLA (${envName}): month-end workflow (Step Functions) on the 1st of each month`,
     table: stateful.table,
     tableKey: stateful.tableKey,
+    noticeQueue: stateful.noticeQueue,
     logRetention: config.logRetention,
     alarmTopicArn: config.alarmTopicArn,
   });

@@ -1,7 +1,9 @@
-// Ingestion: two scheduled functions that turn probe results into minute facts.
+// Ingestion: two scheduled functions that turn probe results into minute facts, and the daily
+// compaction that folds each sealed UTC day's hour items into one day item.
 //
-//   EventBridge Scheduler (Asia/Shanghai) ─► ingest-probe-feed  ─┐
-//                                         ─► run-prober         ─┴─► SLA table (Query/GetItem/PutItem/UpdateItem)
+//   EventBridge Scheduler (Asia/Shanghai) ─► ingest-probe-feed     ─┐
+//                                         ─► run-prober            ─┼─► SLA table (Query/GetItem/PutItem/UpdateItem)
+//                      daily 11:00 ──────► compact-minute-facts  ─┘
 //   undeliverable ticks, and invocations still failing after Lambda's retries ─► IngestDeadLetterQueue
 //   alarms: errors of each function, QuarantinedRecords > 0 per source, a message in the dead-letter queue
 import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
@@ -17,7 +19,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { FEED_SOURCE, PROBER_SOURCE } from '../../shared/adapters/dynamodb/keys.ts';
+import { COMPACTION_SOURCE, FEED_SOURCE, PROBER_SOURCE } from '../../shared/adapters/dynamodb/keys.ts';
 import { type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
 import type { FeedTokenSecret } from './stateful-stack.ts';
@@ -36,6 +38,13 @@ export const POLICY_TIME_ZONE = TimeZone.ASIA_SHANGHAI;
 /** Powertools service names are the ingest source names: the quarantine of service X is pk QUARANTINE#X. */
 export const FEED_SERVICE = FEED_SOURCE;
 export const PROBER_SERVICE = PROBER_SOURCE;
+export const COMPACTION_SERVICE = COMPACTION_SOURCE;
+
+/**
+ * 11:00 Asia/Shanghai is 03:00 UTC: the UTC day before ended three hours earlier, past its seal
+ * and the margin for an ingest run still writing (COMPACT_AFTER_MINUTES, 2 h 30).
+ */
+export const COMPACTION_SCHEDULE = 'cron(0 11 * * ? *)';
 
 export interface IngestStackProps extends StackProps {
   readonly envName: string;
@@ -54,9 +63,11 @@ export interface IngestStackProps extends StackProps {
 export class IngestStack extends Stack {
   readonly feedFunction: SlaFunction;
   readonly proberFunction: SlaFunction;
+  readonly compactionFunction: SlaFunction;
   readonly deadLetterQueue: Queue;
   readonly feedSchedule: Schedule;
   readonly proberSchedule: Schedule;
+  readonly compactionSchedule: Schedule;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: IngestStackProps) {
@@ -118,10 +129,26 @@ export class IngestStack extends Stack {
       },
     });
 
+    this.compactionFunction = new SlaFunction(this, 'CompactionFunction', {
+      entry: 'functions/compact-minute-facts.ts',
+      serviceName: COMPACTION_SERVICE,
+      description: `TCMPP SLA (${props.envName}): folds each sealed UTC day's hour items into one day item per account`,
+      memorySize: 512,
+      // Up to 3 days a run (catch-up), each one Query and one PutItem per account, 16 at a time.
+      timeout: Duration.minutes(15),
+      logRetention: props.logRetention,
+      deadLetterQueue: this.deadLetterQueue,
+      environment: {
+        ...common,
+        COMPACTION_MAX_DAYS_PER_RUN: '3',
+        COMPACTION_CONCURRENCY: '16',
+      },
+    });
+
     // Least privilege on the table: the item actions the code uses, on the table itself — no Scan,
     // no deletes, no batch writes, no index ARNs (the table has no index). Not grantReadWriteData,
     // which would add all of those.
-    for (const fn of [this.feedFunction, this.proberFunction]) {
+    for (const fn of [this.feedFunction, this.proberFunction, this.compactionFunction]) {
       fn.addToRolePolicy(
         new PolicyStatement({
           sid: 'SlaTableItems',
@@ -151,6 +178,8 @@ export class IngestStack extends Stack {
 
     this.feedSchedule = this.scheduleOf('FeedSchedule', this.feedFunction, props.feedSchedule);
     this.proberSchedule = this.scheduleOf('ProberSchedule', this.proberFunction, props.proberSchedule);
+    // A missed day is caught up by the next run (the watermark): a tick a day late is worth nothing.
+    this.compactionSchedule = this.scheduleOf('CompactionSchedule', this.compactionFunction, COMPACTION_SCHEDULE);
 
     const action =
       props.alarmTopicArn === undefined
@@ -159,6 +188,7 @@ export class IngestStack extends Stack {
     for (const [name, fn] of [
       ['Feed', this.feedFunction],
       ['Prober', this.proberFunction],
+      ['Compaction', this.compactionFunction],
     ] as const) {
       this.alarm(`${name}ErrorsAlarm`, action, {
         metric: fn.metricErrors({ period: Duration.minutes(10), statistic: Stats.SUM }),
@@ -196,6 +226,7 @@ export class IngestStack extends Stack {
 
     new CfnOutput(this, 'FeedFunctionName', { value: this.feedFunction.functionName });
     new CfnOutput(this, 'ProberFunctionName', { value: this.proberFunction.functionName });
+    new CfnOutput(this, 'CompactionFunctionName', { value: this.compactionFunction.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
   }
 

@@ -1,17 +1,23 @@
-// The month-end workflow: a Step Functions Standard state machine (JSONPath) over three functions.
+// The month-end workflow: a Step Functions Standard state machine (JSONPath) over four functions.
 //
 //   EventBridge Scheduler, 1st of the month 02:00 Asia/Shanghai
 //     │ {"reason":"scheduled","requestedBy":"schedule","scheduledTime":"<aws.scheduler.scheduled-time>"}
 //     ▼
 //   Plan ─► EvaluateBatches (DISTRIBUTED Map over $.batches: EvaluateBatch) ─► Summarise
-//        ─► WaitForClaimWindows (until $.opensAt) ─► Done
+//        ─► WaitForClaimWindows (until $.summary.opensAt)
+//        ─► NotifyBatches (DISTRIBUTED Map over $.batches: NotifyBatch) ─► Done ({summary, notices})
 //
-//   Plan             month-end-plan            Query on the table (orders)
-//   EvaluateBatch    month-end-evaluate-batch  GetItem, PutItem, Query (facts, windows, versioned results)
+//   Plan             month-end-plan            Query (orders), PutItem (the run's batches)
+//   EvaluateBatch    month-end-evaluate-batch  GetItem, PutItem, Query, UpdateItem (facts, windows,
+//                                              versioned results, the batch's outcome)
 //   Summarise        month-end-summarise       nothing on the table
+//   NotifyBatch      month-end-notify-batch    GetItem, PutItem, Query, UpdateItem (results, notices);
+//                                              SendMessage to the notice queue
 //   A scheduled start gives no month: Plan takes the month before `scheduledTime` in the policy
-//   zone (shared/month-end/month-end-steps.ts withMonth). The notices are enqueued after the Wait
-//   in a later stage; until then the Wait is followed by Done.
+//   zone (shared/month-end/month-end-steps.ts withMonth). The Map items are batch numbers; each
+//   batch's accounts are an item RUN#<runId> BATCH#<n>, so the state stays small for any number of
+//   accounts. Billed state transitions per run: 7 + 2 per batch and Map (a child execution and its
+//   task), retries aside: 10,000 accounts in batches of 100 make 407, 0.04 per account.
 //   alarms: executions failed, executions timed out, accounts that failed alone, a scheduled
 //   start dropped after every retry
 import { CfnOutput, Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
@@ -20,6 +26,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -41,7 +48,7 @@ import {
   type RetryProps,
   StateMachine,
   StateMachineType,
-  Succeed,
+  Pass,
   TaskInput,
   Wait,
   WaitTime,
@@ -54,9 +61,10 @@ import { POLICY_TIME_ZONE } from './ingest-stack.ts';
 
 /** Table actions of each month-end function: what its code calls, nothing more. */
 export const MONTH_END_TABLE_ACTIONS = {
-  plan: ['dynamodb:Query'],
-  evaluateBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+  plan: ['dynamodb:PutItem', 'dynamodb:Query'],
+  evaluateBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   summarise: [],
+  notifyBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
 } as const;
 
 /** Powertools service names: the `service` key of every log line and metric dimension. */
@@ -64,6 +72,7 @@ export const MONTH_END_SERVICES = {
   plan: 'month-end-plan',
   evaluateBatch: 'month-end-evaluate-batch',
   summarise: 'month-end-summarise',
+  notifyBatch: 'month-end-notify-batch',
 } as const;
 
 /** The state names: they are what the local run binds its handlers to, and what the console shows. */
@@ -73,6 +82,8 @@ export const MONTH_END_STATES = {
   evaluateBatch: 'EvaluateBatch',
   summarise: 'Summarise',
   waitForClaimWindows: 'WaitForClaimWindows',
+  notifyBatches: 'NotifyBatches',
+  notifyBatch: 'NotifyBatch',
   done: 'Done',
 } as const;
 
@@ -86,7 +97,9 @@ export const MONTH_END_SCHEDULE = ScheduleExpression.cron({
 
 /** The month-end functions' settings (functions/commons/month-end-settings.ts reads them). */
 export const MONTH_END_SETTINGS = {
-  MONTH_END_BATCH_SIZE: '50',
+  // 100 accounts a batch keeps billed state transitions at ~0.04 per account (see above) and a
+  // batch well inside the function's timeout
+  MONTH_END_BATCH_SIZE: '100',
   MAINTENANCE_MIN_NOTICE_HOURS: '0',
   COVERAGE_MIN_PERCENT: '90',
 } as const;
@@ -117,6 +130,8 @@ export interface MonthEndStackProps extends StackProps {
   readonly table: ITable;
   /** the customer-managed key that encrypts the table (StatefulStack) */
   readonly tableKey: IKey;
+  /** the notice queue (StatefulStack): NotifyBatch sends to it */
+  readonly noticeQueue: IQueue;
   readonly logRetention: RetentionDays;
   /** an SNS topic every alarm notifies; none: alarms are only visible in CloudWatch */
   readonly alarmTopicArn?: string | undefined;
@@ -126,6 +141,7 @@ export class MonthEndStack extends Stack {
   readonly planFunction: SlaFunction;
   readonly evaluateBatchFunction: SlaFunction;
   readonly summariseFunction: SlaFunction;
+  readonly notifyBatchFunction: SlaFunction;
   readonly stateMachine: StateMachine;
   readonly schedule: Schedule;
   readonly scheduleGroup: ScheduleGroup;
@@ -168,26 +184,31 @@ export class MonthEndStack extends Stack {
       environment: zone,
     });
 
+    this.notifyBatchFunction = new SlaFunction(this, 'NotifyBatchFunction', {
+      entry: 'functions/month-end-notify-batch.ts',
+      serviceName: MONTH_END_SERVICES.notifyBatch,
+      description: `TCMPP SLA (${props.envName}): month-end step 4, queues the notices of a batch of accounts`,
+      memorySize: 512,
+      // Up to MONTH_END_BATCH_SIZE accounts, a few small reads each, sends in batches of 10.
+      timeout: Duration.minutes(5),
+      logRetention: props.logRetention,
+      environment: { ...withTable, NOTICE_QUEUE_URL: props.noticeQueue.queueUrl },
+    });
+    props.noticeQueue.grantSendMessages(this.notifyBatchFunction);
+
     // Least privilege on the table: per function, the item actions its code uses, on the table
-    // itself (no index: the table has none). The plan only reads, so it may only decrypt.
-    this.planFunction.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'SlaTableItems',
-        actions: [...MONTH_END_TABLE_ACTIONS.plan],
-        resources: [props.table.tableArn],
-      }),
-    );
-    props.tableKey.grantDecrypt(this.planFunction);
-    this.evaluateBatchFunction.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'SlaTableItems',
-        actions: [...MONTH_END_TABLE_ACTIONS.evaluateBatch],
-        resources: [props.table.tableArn],
-      }),
-    );
-    props.tableKey.grantEncryptDecrypt(this.evaluateBatchFunction);
-    if (this.evaluateBatchFunction.role !== undefined) {
-      Validations.of(this.evaluateBatchFunction.role).acknowledge(
+    // itself (no index: the table has none).
+    for (const [fn, actions] of [
+      [this.planFunction, MONTH_END_TABLE_ACTIONS.plan],
+      [this.evaluateBatchFunction, MONTH_END_TABLE_ACTIONS.evaluateBatch],
+      [this.notifyBatchFunction, MONTH_END_TABLE_ACTIONS.notifyBatch],
+    ] as const) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ sid: 'SlaTableItems', actions: [...actions], resources: [props.table.tableArn] }),
+      );
+      props.tableKey.grantEncryptDecrypt(fn);
+      if (fn.role === undefined) continue;
+      Validations.of(fn.role).acknowledge(
         {
           id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
           reason:
@@ -304,16 +325,44 @@ export class MonthEndStack extends Stack {
         runId: JsonPath.stringAt('$.runId'),
         batches: JsonPath.listAt('$.batchResults'),
       }),
-      outputPath: '$.Payload',
+      resultSelector: { 'summary.$': '$.Payload' },
+      // the summary goes beside the plan: the notices map over the same batches
+      resultPath: '$.summarised',
       retryOnServiceExceptions: false,
     }).addRetry(LAMBDA_TRANSIENT_RETRY);
 
     const waitForClaimWindows = Wait.jsonPath(this, MONTH_END_STATES.waitForClaimWindows, {
       comment: 'Notices go out when the claim windows open, not before (SPEC R11); in the past: no wait',
-      time: WaitTime.timestampPath('$.opensAt'),
+      time: WaitTime.timestampPath('$.summarised.summary.opensAt'),
     });
-    // The notices issue adds the enqueue step here, between the Wait and Done.
-    const done = Succeed.jsonPath(this, MONTH_END_STATES.done, { comment: 'The summary is the output' });
+
+    const notifyBatch = LambdaInvoke.jsonPath(this, MONTH_END_STATES.notifyBatch, {
+      lambdaFunction: this.notifyBatchFunction,
+      comment: 'Decides the notices of each account of the batch from the stored results, and queues them once',
+      outputPath: '$.Payload',
+      retryOnServiceExceptions: false,
+    })
+      .addRetry(LAMBDA_TRANSIENT_RETRY)
+      // the queue refused some messages: they stay pending and the retry sends them
+      .addRetry({ ...LAMBDA_TRANSIENT_RETRY, errors: ['NoticeEnqueueError'] });
+
+    const notifyBatches = DistributedMap.jsonPath(this, MONTH_END_STATES.notifyBatches, {
+      comment: 'One child execution per batch of accounts',
+      itemsPath: '$.batches',
+      itemSelector: {
+        'runId.$': '$$.Map.Item.Value.runId',
+        'batch.$': '$$.Map.Item.Value.batch',
+        'month.$': '$$.Map.Item.Value.month',
+        'opensAt.$': '$.summarised.summary.opensAt',
+      },
+      maxConcurrency: 10,
+      resultPath: '$.notices',
+    }).itemProcessor(notifyBatch);
+
+    const done = Pass.jsonPath(this, MONTH_END_STATES.done, {
+      comment: 'The output: the summary and each batch’s notices',
+      parameters: { 'summary.$': '$.summarised.summary', 'notices.$': '$.notices' },
+    });
 
     const logGroup = new LogGroup(this, 'MonthEndStateMachineLogGroup', {
       // Step Functions writes through CloudWatch Logs vended delivery; this prefix keeps the log
@@ -323,10 +372,10 @@ export class MonthEndStack extends Stack {
     });
 
     const stateMachine = new StateMachine(this, 'MonthEndStateMachine', {
-      comment: 'TCMPP SLA month-end: plan, evaluate account batches, summarise, wait for the claim windows',
+      comment: 'TCMPP SLA month-end: plan, evaluate account batches, summarise, wait for the claim windows, queue the notices',
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(
-        plan.next(evaluateBatches).next(summarise).next(waitForClaimWindows).next(done),
+        plan.next(evaluateBatches).next(summarise).next(waitForClaimWindows).next(notifyBatches).next(done),
       ),
       // Longer than the longest wait for a finished month's claim windows (~15 days: October's
       // National Day week), and under the 24.8 days Node's setTimeout can count, which the local
@@ -348,7 +397,7 @@ export class MonthEndStack extends Stack {
       reason:
         'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and the CloudWatch Logs vended delivery calls Step Functions logging needs (logs:*LogDelivery*, *ResourcePolic*, DescribeLogGroups) do not support resource-level permissions.',
     });
-    for (const fn of [this.planFunction, this.evaluateBatchFunction, this.summariseFunction]) {
+    for (const fn of [this.planFunction, this.evaluateBatchFunction, this.summariseFunction, this.notifyBatchFunction]) {
       const functionArn = `<${this.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>`;
       role.acknowledge({
         id: `AwsSolutions-IAM5[Resource::${functionArn}:*]`,

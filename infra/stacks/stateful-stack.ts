@@ -5,8 +5,14 @@ import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aw
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/keys.ts';
+
+/** The notice worker's timeout: the notice queue's visibility timeout is sized to it. */
+export const NOTICE_WORKER_TIMEOUT_SECONDS = 60;
+/** Deliveries of a notice message before it moves to the dead-letter queue. */
+export const NOTICE_MAX_RECEIVES = 5;
 
 /** Where the probe feed's bearer token lives. */
 export type FeedTokenSecret =
@@ -26,6 +32,10 @@ export class StatefulStack extends Stack {
   readonly table: Table;
   readonly tableKey: Key;
   readonly feedTokenSecret: FeedTokenSecret;
+  /** notices to customers: the month-end sends, the notice worker receives */
+  readonly noticeQueue: Queue;
+  /** notices that failed NOTICE_MAX_RECEIVES deliveries: kept 14 days, redriven by the operator */
+  readonly noticeDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -51,6 +61,25 @@ export class StatefulStack extends Stack {
       encryptionKey: this.tableKey,
       timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Notices hold account and order ids, tiers and vouchers (business records, no personal data):
+    // encrypted at rest with SQS-managed keys, TLS only. Retained: a notice queued is a promise.
+    this.noticeDeadLetterQueue = new Queue(this, 'NoticeDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.noticeQueue = new Queue(this, 'NoticeQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // six times the notice worker's timeout: a message is not redelivered while a worker may
+      // still be delivering it
+      visibilityTimeout: Duration.seconds(6 * NOTICE_WORKER_TIMEOUT_SECONDS),
+      deadLetterQueue: { queue: this.noticeDeadLetterQueue, maxReceiveCount: NOTICE_MAX_RECEIVES },
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

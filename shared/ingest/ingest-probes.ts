@@ -13,7 +13,7 @@ import { periodTable } from '#domain/account-periods.ts';
 import { parseMoney } from '#domain/fees.ts';
 import type { Order } from '#domain/service-months.ts';
 import { ProbeScanner, type RejectedLine } from '#probes/probe-scanner.ts';
-import { writeHourFacts } from '../adapters/dynamodb/minute-fact-repository.ts';
+import { isSealed, writeHourFacts } from '../adapters/dynamodb/minute-fact-repository.ts';
 import {
   type IngestRunRecord,
   putIngestRun,
@@ -34,6 +34,8 @@ export interface IngestOptions {
   readonly retentionDaysAfterClaimClose: number;
   /** parallel writes */
   readonly concurrency?: number;
+  /** the clock that decides whether an hour's day is sealed (its results then go to LATE# items) */
+  readonly now?: () => Date;
   readonly onProgress?: (progress: { lines: number; bytes: number }) => void;
 }
 
@@ -104,6 +106,7 @@ export class ProbeIngest {
     this.scanner.finish();
     const { table, source, runId, timeZone, retentionDaysAfterClaimClose } = this.options;
     const writes: (() => Promise<void>)[] = [];
+    const nowMs = (this.options.now?.() ?? new Date()).getTime();
     this.scanner.pages.forEach((pages, index) => {
       const accountId = this.scanner.accountIds[index] ?? '';
       for (const [pageNo, page] of pages) {
@@ -116,7 +119,7 @@ export class ProbeIngest {
             expiresAt = expiryOfHour(epochHour, timeZone, retentionDaysAfterClaimClose);
             this.expiries.set(epochHour, expiresAt);
           }
-          const hour = { accountId, epochHour, states, expiresAt };
+          const hour = { accountId, epochHour, states, expiresAt, late: isSealed(pageNo, nowMs) };
           writes.push(() => writeHourFacts(table, hour));
         }
       }

@@ -104,6 +104,7 @@ export const pullProbeFeed = async (options: FeedOptions): Promise<FeedRun> => {
       runId: iso(from),
       timeZone: options.timeZone,
       retentionDaysAfterClaimClose: options.retentionDaysAfterClaimClose,
+      now: options.now,
     });
     for await (const chunk of response.body) ingest.push(chunk);
     const summary = await ingest.finish();

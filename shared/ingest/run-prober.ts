@@ -28,6 +28,7 @@ export const runProber = async (options: ProberRunOptions): Promise<IngestSummar
     runId: options.now().toISOString(),
     timeZone: options.timeZone,
     retentionDaysAfterClaimClose: options.retentionDaysAfterClaimClose,
+    now: options.now,
   });
   for (let round = 0; round < options.rounds; round++) {
     const started = options.now().getTime();

@@ -1,8 +1,10 @@
 // The month-end workflow's task payloads: what each Lambda of the state machine takes and gives.
-// Kept small (Step Functions passes at most 256 KB between states): accounts travel in batches,
-// results stay in DynamoDB and only counts come back.
+// Kept small (Step Functions passes at most 256 KB between states) for any number of accounts:
+// the Map carries batch numbers (each batch's accounts are a DynamoDB item, RUN#<runId>), results
+// stay in DynamoDB, and only counts and the first few names of failures and gaps come back.
 //
-//   Plan ─► Map over batches (EvaluateBatch) ─► Summarise ─► Wait until opensAt ─► EnqueueNotices
+//   Plan ─► Map over batches (EvaluateBatch) ─► Summarise ─► Wait until opensAt
+//        ─► Map over batches (NotifyBatch) ─► Done
 
 /** Why a month is being evaluated. */
 export type EvaluationReason = 'scheduled' | 'recalculation';
@@ -20,25 +22,26 @@ export interface MonthEndInput {
   readonly note?: string;
 }
 
-export interface AccountBatch {
-  readonly accounts: readonly string[];
+/** One batch, given to EvaluateBatch by the Map: its accounts are the item RUN#<runId> BATCH#<batch>. */
+export interface BatchInput {
+  readonly runId: string;
+  readonly batch: number;
+  readonly month: string;
+  readonly reason: EvaluationReason;
+  readonly requestedBy: string;
+  readonly note?: string;
 }
 
 /** Plan → Map */
 export interface PlanOutput extends MonthEndInput {
   readonly runId: string;
-  readonly batches: readonly (AccountBatch & {
-    readonly month: string;
-    readonly runId: string;
-    readonly reason: EvaluationReason;
-    readonly requestedBy: string;
-    readonly note?: string;
-  })[];
+  readonly batches: readonly BatchInput[];
   readonly accountCount: number;
 }
 
-/** One batch, given to EvaluateBatch by the Map. */
-export type BatchInput = PlanOutput['batches'][number];
+/** How many names of failed accounts and coverage gaps travel in a batch's output and in the summary. */
+export const LISTED_PER_BATCH = 20;
+export const LISTED_IN_SUMMARY = 50;
 
 export interface TierCounts {
   readonly met: number;
@@ -55,9 +58,11 @@ export interface BatchOutput {
   readonly tiers: TierCounts;
   /** vouchers of this batch, fen */
   readonly voucherFen: number;
-  /** service months with fewer observed minutes than the coverage threshold */
+  /** service months with fewer observed minutes than the coverage threshold: how many, the first ones */
+  readonly coverageGapCount: number;
   readonly coverageGaps: readonly string[];
-  /** accounts that failed alone, with the reason; the rest of the batch is done */
+  /** accounts that failed alone, with the reason (how many, the first ones); the rest of the batch is done */
+  readonly failedCount: number;
   readonly failed: readonly { accountId: string; error: string }[];
 }
 
@@ -69,8 +74,37 @@ export interface SummaryOutput {
   readonly newVersions: number;
   readonly tiers: TierCounts;
   readonly voucherTotal: string;
+  /** every gap and failure is in the batch records (RUN#<runId>); the first ones are listed here */
+  readonly coverageGapCount: number;
   readonly coverageGaps: readonly string[];
+  readonly failedCount: number;
   readonly failed: readonly { accountId: string; error: string }[];
   /** when the month's claim windows open: opensOn 00:00 in the policy zone, ISO-8601 (Wait's TimestampPath) */
   readonly opensAt: string;
+}
+
+/** Wait → Map → NotifyBatch: a batch, and when the windows open (no notice before). */
+export interface NotifyInput {
+  readonly runId: string;
+  readonly batch: number;
+  readonly month: string;
+  readonly opensAt: string;
+}
+
+/** NotifyBatch → (Map result) */
+export interface NotifyOutput {
+  /** notices decided and queued by this run */
+  readonly windowOpen: number;
+  readonly corrections: number;
+  /** notices found pending (decided by an earlier attempt) and queued again */
+  readonly resent: number;
+  /** accounts whose notices could not be decided, with the reason (how many, the first ones) */
+  readonly failedCount: number;
+  readonly failed: readonly { accountId: string; error: string }[];
+}
+
+/** The execution's output. */
+export interface MonthEndOutput {
+  readonly summary: SummaryOutput;
+  readonly notices: readonly NotifyOutput[];
 }

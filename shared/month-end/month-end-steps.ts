@@ -1,6 +1,6 @@
 // The month-end workflow's steps as use cases; functions/month-end-*.ts are their thin handlers.
 //
-//   plan            — the accounts with a service month in the month, in batches
+//   plan            — the accounts with a service month in the month, in batches (stored)
 //   evaluateBatch   — each account evaluated alone (one failure never sinks the batch)
 //   summarise       — counts per tier, vouchers, coverage gaps, failures; when windows open
 
@@ -15,7 +15,17 @@ import { checkMonth, parseInstant } from '#domain/instant.ts';
 import { type Clause, checkId } from '#domain/probe.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { ordersFromRecords } from '#ingest/ingest-probes.ts';
-import type { BatchInput, BatchOutput, MonthEndInput, PlanOutput, SummaryOutput, TierCounts } from './contracts.ts';
+import { getBatch, putBatch, putBatchOutcome } from '#adapters/dynamodb/run-repository.ts';
+import {
+  type BatchInput,
+  type BatchOutput,
+  LISTED_IN_SUMMARY,
+  LISTED_PER_BATCH,
+  type MonthEndInput,
+  type PlanOutput,
+  type SummaryOutput,
+  type TierCounts,
+} from './contracts.ts';
 import { evaluateAccountMonth } from './evaluate-account-month.ts';
 
 export interface MonthEndSettings {
@@ -74,7 +84,11 @@ export const withMonth = (raw: unknown, timeZone: string): unknown => {
   return { ...rest, month: at.minus({ months: 1 }).toFormat('yyyy-MM') };
 };
 
-export const plan = async (settings: MonthEndSettings, raw: unknown): Promise<PlanOutput> => {
+/** The accounts a run evaluates, sorted, and the run's id; reads only (a dry run uses it). */
+export const planAccounts = async (
+  settings: MonthEndSettings,
+  raw: unknown,
+): Promise<{ input: MonthEndInput; runId: string; accounts: string[] }> => {
   const input = checkMonthEndInput(withMonth(raw, settings.timeZone));
   const wanted = input.accounts ? new Set(input.accounts) : undefined;
   const accounts = new Set<string>();
@@ -90,12 +104,20 @@ export const plan = async (settings: MonthEndSettings, raw: unknown): Promise<Pl
     input.reason === 'scheduled'
       ? `scheduled-${input.month}`
       : `recalculation-${input.month}-${settings.now().toISOString().replace(/[:.]/g, '')}`;
-  const batches = [];
+  return { input, runId, accounts: sorted };
+};
+
+/** The run's batches, each written as an item (RUN#<runId>); the Map carries their numbers. */
+export const plan = async (settings: MonthEndSettings, raw: unknown): Promise<PlanOutput> => {
+  const { input, runId, accounts: sorted } = await planAccounts(settings, raw);
+  const batches: BatchInput[] = [];
   for (let i = 0; i < sorted.length; i += settings.batchSize) {
+    const batch = batches.length;
+    await putBatch(settings.table, runId, batch, sorted.slice(i, i + settings.batchSize), settings.now());
     batches.push({
-      accounts: sorted.slice(i, i + settings.batchSize),
-      month: input.month,
       runId,
+      batch,
+      month: input.month,
       reason: input.reason,
       requestedBy: input.requestedBy,
       ...(input.note ? { note: input.note } : {}),
@@ -135,6 +157,7 @@ const emptyTiers = (): { met: number; tier10: number; tier25: number; tier100: n
 });
 
 export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInput): Promise<BatchOutput> => {
+  const { accounts } = await getBatch(settings.table, batch.runId, batch.batch);
   const windows = await storedWindows(settings.table, settings.maintenanceMinNoticeHours);
   const calendar = new BusinessCalendar();
   const tiers = emptyTiers();
@@ -143,7 +166,7 @@ export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInpu
   let voucherFen = 0;
   const coverageGaps: string[] = [];
   const failed: { accountId: string; error: string }[] = [];
-  for (const accountId of batch.accounts) {
+  for (const accountId of accounts) {
     try {
       const result = await evaluateAccountMonth(accountId, {
         table: settings.table,
@@ -174,7 +197,24 @@ export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInpu
       failed.push({ accountId, error: e instanceof Error ? e.message : String(e) });
     }
   }
-  return { evaluated, newVersions, tiers, voucherFen, coverageGaps, failed };
+  // every name in the batch record; the first few in the state
+  await putBatchOutcome(settings.table, batch.runId, batch.batch, {
+    evaluated,
+    newVersions,
+    failed,
+    coverageGaps,
+    finishedAt: settings.now().toISOString(),
+  });
+  return {
+    evaluated,
+    newVersions,
+    tiers,
+    voucherFen,
+    coverageGapCount: coverageGaps.length,
+    coverageGaps: coverageGaps.slice(0, LISTED_PER_BATCH),
+    failedCount: failed.length,
+    failed: failed.slice(0, LISTED_PER_BATCH),
+  };
 };
 
 /** Adds up the batches; `opensAt` is when the month's claim windows open (R9), 00:00 local. */
@@ -201,8 +241,10 @@ export const summarise = (
     newVersions: input.batches.reduce((n, b) => n + b.newVersions, 0),
     tiers,
     voucherTotal: formatMoney(input.batches.reduce((n, b) => n + b.voucherFen, 0)),
-    coverageGaps: input.batches.flatMap((b) => b.coverageGaps),
-    failed: input.batches.flatMap((b) => b.failed),
+    coverageGapCount: input.batches.reduce((n, b) => n + b.coverageGapCount, 0),
+    coverageGaps: input.batches.flatMap((b) => b.coverageGaps).slice(0, LISTED_IN_SUMMARY),
+    failedCount: input.batches.reduce((n, b) => n + b.failedCount, 0),
+    failed: input.batches.flatMap((b) => b.failed).slice(0, LISTED_IN_SUMMARY),
     opensAt,
   };
 };

@@ -3,6 +3,8 @@
 // | entity                  | pk                        | sk                                  | notes |
 // |-------------------------|---------------------------|-------------------------------------|-------|
 // | minute facts (1 hour)   | ACCOUNT#<accountId>       | HOUR#<epoch hour, 9 digits>         | number sets of minute offsets 0..59 per state bit (ADD: idempotent, order-free); ttl |
+// | late minute facts       | ACCOUNT#<accountId>       | LATE#<epoch hour, 9 digits>         | as HOUR#, for results written after their UTC day was sealed |
+// | compacted day           | ACCOUNT#<accountId>       | DAY#<epoch day, 6 digits>           | the day's HOUR# items folded: one 180-byte bitmap per state bit; ttl |
 // | account profile         | PROFILE                   | <accountId>                         | prober base URL, active flag (registry partition) |
 // | contact preferences     | CONTACT                   | <accountId>                         | notice channels (later stage) |
 // | order                   | ORDER                     | <accountId>#<orderId>               | registry partition: the month-end and ingest read all orders in one paged Query |
@@ -13,19 +15,33 @@
 // | quarantined record      | QUARANTINE#<source>       | <run id>#<line, 10 digits>          | problems, kept fields only, SHA-256 of the line; never the raw text |
 // | service-month result    | RESULT#<accountId>        | <month>#<orderId>#V#<version, 6 d.> | one evaluation: report fields, input fingerprint, engine version, reason, who, when; never rewritten |
 // | latest result pointer   | RESULT#<accountId>        | <month>#<orderId>#LATEST            | version, fingerprint, tier, voucher: conditional on the version it replaces |
-// | claims, notices         | reserved: CLAIM#…, NOTICE#… (later stages)                                | |
+// | month-end batch         | RUN#<runId>               | BATCH#<n, 5 digits>                 | the accounts of one batch (the Map carries only its number); its outcome; ttl |
+// | notice                  | NOTICE#<accountId>        | <month>#<orderId>#<kind>[#V<version>] | one notice to a customer: what it told, pending → enqueued (→ delivered: the worker) |
+// | claims                  | reserved: CLAIM#… (later stage)                                             | |
 //
 // Hour items are keyed by the UTC epoch hour (floor(epochMinute / 60)): every zone in use has
 // whole-hour or half-hour offsets, and a clock minute is one epoch minute, so no minute is ever
-// split between items. The month-end reads one account-month with one Query on ACCOUNT#<id>
-// between HOUR#<first> and HOUR#<last> (744 items of ~150 bytes: ~14 read units).
+// split between items. A UTC day is sealed SEAL_AFTER_MINUTES after it ends: results for it
+// written later go to LATE# items, so the day's HOUR# items never change after the seal, and the
+// daily compaction folds them into one DAY# item. The month-end reads an account-month with
+// three Queries on ACCOUNT#<id>: DAY# items (~31), HOUR# items of days not compacted yet (the
+// last hours), LATE# items (usually none) — see minute-fact-repository.ts.
 
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 
 export const accountPk = (accountId: string): string => `ACCOUNT#${accountId}`;
 export const hourSk = (epochHour: number): string => `HOUR#${String(epochHour).padStart(9, '0')}`;
-export const epochHourOfSk = (sk: string): number => Number(sk.slice('HOUR#'.length));
+export const lateHourSk = (epochHour: number): string => `LATE#${String(epochHour).padStart(9, '0')}`;
+/** The epoch hour of a HOUR# or LATE# sort key. */
+export const epochHourOfSk = (sk: string): number => Number(sk.slice(5));
+export const daySk = (epochDay: number): string => `DAY#${String(epochDay).padStart(6, '0')}`;
+export const epochDayOfSk = (sk: string): number => Number(sk.slice('DAY#'.length));
+/** A UTC day is sealed this long after it ends: later results for it are LATE#. */
+export const SEAL_AFTER_MINUTES = 120;
+/** A sealed day is compacted no earlier than this after it ends (the seal plus an ingest run's longest life). */
+export const COMPACT_AFTER_MINUTES = SEAL_AFTER_MINUTES + 30;
+export const COMPACTION_SOURCE = 'compaction';
 export const PROFILE_PK = 'PROFILE';
 export const CONTACT_PK = 'CONTACT';
 
@@ -48,3 +64,11 @@ export const resultPk = (accountId: string): string => `RESULT#${accountId}`;
 export const resultVersionSk = (month: string, orderId: string, version: number): string =>
   `${month}#${orderId}#V#${String(version).padStart(6, '0')}`;
 export const resultLatestSk = (month: string, orderId: string): string => `${month}#${orderId}#LATEST`;
+
+export const runPk = (runId: string): string => `RUN#${runId}`;
+export const batchSk = (batch: number): string => `BATCH#${String(batch).padStart(5, '0')}`;
+
+export const noticePk = (accountId: string): string => `NOTICE#${accountId}`;
+/** window-open: one per service month; correction: one per version that changed tier or voucher. */
+export const noticeSk = (month: string, orderId: string, kind: string, version?: number): string =>
+  `${month}#${orderId}#${kind}${version === undefined ? '' : `#V${String(version).padStart(6, '0')}`}`;

@@ -1,4 +1,5 @@
-// Minute facts in DynamoDB: one item per account-hour.
+// Minute facts in DynamoDB: one item per account-hour while the hour's UTC day is open, one
+// compacted item per account-day after.
 //
 // Each item holds, per minute-state bit, the number set of minute offsets (0..59) that had it:
 // `ok` (a success), `pf` (a platform failure), `c2`…`c9` (a failure with the excluded cause of
@@ -6,11 +7,26 @@
 // item after any batch split, order, duplication or lateness of the results is the same union,
 // exactly the OR-fold of the in-memory MinuteFacts. One UpdateItem per account-hour per batch:
 // an item stays far below 1 KB, so each costs one write unit.
+//
+// A UTC day is sealed SEAL_AFTER_MINUTES after its end: results for it written later go to LATE#
+// items instead, so its HOUR# items never change again, and the daily compaction (compactDay)
+// folds them into a DAY# item of bitmaps — 31 small items to read for a month instead of 744.
 
-import { QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { MINUTES_PER_DAY } from '#domain/instant.ts';
 import type { MinuteFacts } from '#domain/minute-facts.ts';
 import { ANY_OK, causeBit, OBSERVED, PLATFORM_FAILURE } from '#domain/probe.ts';
-import { accountPk, epochHourOfSk, hourSk, TTL_ATTRIBUTE } from './keys.ts';
+import {
+  accountPk,
+  COMPACT_AFTER_MINUTES,
+  daySk,
+  epochDayOfSk,
+  epochHourOfSk,
+  hourSk,
+  lateHourSk,
+  SEAL_AFTER_MINUTES,
+  TTL_ATTRIBUTE,
+} from './keys.ts';
 import type { Table } from './table.ts';
 
 /** Attribute name → minute-state bit. */
@@ -27,6 +43,8 @@ export interface HourFacts {
   readonly states: ArrayLike<number>;
   /** epoch seconds after which the item may expire */
   readonly expiresAt: number;
+  /** written after the hour's UTC day was sealed: a LATE# item (see isSealed) */
+  readonly late?: boolean;
 }
 
 export const writeHourFacts = async (table: Table, hour: HourFacts): Promise<void> => {
@@ -45,7 +63,10 @@ export const writeHourFacts = async (table: Table, hour: HourFacts): Promise<voi
   const result = await table.client.send(
     new UpdateItemCommand({
       TableName: table.name,
-      Key: { pk: { S: accountPk(hour.accountId) }, sk: { S: hourSk(hour.epochHour) } },
+      Key: {
+        pk: { S: accountPk(hour.accountId) },
+        sk: { S: hour.late ? lateHourSk(hour.epochHour) : hourSk(hour.epochHour) },
+      },
       // the retention in force when the hour is written; never earlier than 60 days after its
       // month (every claim on it closed), since the retention is ≥ 0
       UpdateExpression: `ADD ${adds.join(', ')} SET #ttl = :ttl`,
@@ -57,9 +78,59 @@ export const writeHourFacts = async (table: Table, hour: HourFacts): Promise<voi
   table.meter.add('write', result.ConsumedCapacity);
 };
 
+/** Paged Query of one account's items with sort keys in [from, to]; each item to `onItem`. */
+const queryRange = async (
+  table: Table,
+  accountId: string,
+  from: string,
+  to: string,
+  onItem: (item: Record<string, AttributeValue>) => void,
+  consistent = false,
+): Promise<void> => {
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': { S: accountPk(accountId) }, ':from': { S: from }, ':to': { S: to } },
+        // eventually consistent by default: the month-end reads hours long after the last write,
+        // at half the cost
+        ConsistentRead: consistent,
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('read', page.ConsumedCapacity);
+    for (const item of page.Items ?? []) onItem(item);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+};
+
+/** Adds an HOUR#/LATE# item's minutes in [fromMinute, toMinute) to `record`. */
+const foldHourItem = (
+  item: Record<string, AttributeValue>,
+  fromMinute: number,
+  toMinute: number,
+  record: (minute: number, bits: number) => void,
+): void => {
+  const base = epochHourOfSk(item.sk?.S ?? '') * 60;
+  for (const [attribute, bit] of SETS) {
+    for (const m of item[attribute]?.NS ?? []) {
+      const minute = base + Number(m);
+      if (minute >= fromMinute && minute < toMinute) record(minute, bit | OBSERVED);
+    }
+  }
+};
+
+/** Bytes of one state bit's bitmap over a UTC day: bit i of byte i >> 3 is minute i of the day. */
+const PLANE_BYTES = MINUTES_PER_DAY / 8;
+
 /**
- * Reads an account's minute facts for epoch minutes [fromMinute, toMinute) into `facts`.
- * One paged Query on the account's partition.
+ * Reads an account's minute facts for epoch minutes [fromMinute, toMinute) into `facts`:
+ * the compacted days (DAY#), the hours of the days not compacted yet (HOUR#, one Query per run of
+ * such days), and the results that came after their day was sealed (LATE#). All are OR-ed, so a
+ * minute found in several items counts once.
  */
 export const readMinuteFacts = async (
   table: Table,
@@ -68,35 +139,96 @@ export const readMinuteFacts = async (
   toMinute: number,
   facts: MinuteFacts,
 ): Promise<void> => {
-  let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': { S: accountPk(accountId) },
-          ':from': { S: hourSk(Math.floor(fromMinute / 60)) },
-          ':to': { S: hourSk(Math.floor((toMinute - 1) / 60)) },
-        },
-        // eventually consistent: the month-end reads hours after the last write, at half the cost
-        ConsistentRead: false,
-        ExclusiveStartKey: startKey,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('read', page.ConsumedCapacity);
-    for (const item of page.Items ?? []) {
-      const base = epochHourOfSk(item.sk?.S ?? '') * 60;
-      for (const [attribute, bit] of SETS) {
-        for (const m of item[attribute]?.NS ?? []) {
-          const minute = base + Number(m);
-          if (minute >= fromMinute && minute < toMinute) facts.record(accountId, minute, bit | OBSERVED);
-        }
+  if (toMinute <= fromMinute) return;
+  const record = (minute: number, bits: number) => facts.record(accountId, minute, bits);
+  const firstDay = Math.floor(fromMinute / MINUTES_PER_DAY);
+  const lastDay = Math.floor((toMinute - 1) / MINUTES_PER_DAY);
+  const compacted = new Set<number>();
+  await queryRange(table, accountId, daySk(firstDay), daySk(lastDay), (item) => {
+    const day = epochDayOfSk(item.sk?.S ?? '');
+    compacted.add(day);
+    const base = day * MINUTES_PER_DAY;
+    const from = Math.max(fromMinute - base, 0);
+    const to = Math.min(toMinute - base, MINUTES_PER_DAY);
+    for (const [attribute, bit] of SETS) {
+      const plane = item[attribute]?.B;
+      if (plane === undefined) continue;
+      for (let i = from; i < to; i++) {
+        if (((plane[i >> 3] ?? 0) & (1 << (i & 7))) !== 0) record(base + i, bit | OBSERVED);
       }
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  });
+  const firstHour = Math.floor(fromMinute / 60);
+  const lastHour = Math.floor((toMinute - 1) / 60);
+  for (let day = firstDay; day <= lastDay; day++) {
+    if (compacted.has(day)) continue;
+    let end = day;
+    while (end < lastDay && !compacted.has(end + 1)) end++;
+    const from = Math.max(day * 24, firstHour);
+    const to = Math.min(end * 24 + 23, lastHour);
+    await queryRange(table, accountId, hourSk(from), hourSk(to), (item) =>
+      foldHourItem(item, fromMinute, toMinute, record),
+    );
+    day = end;
+  }
+  await queryRange(table, accountId, lateHourSk(firstHour), lateHourSk(lastHour), (item) =>
+    foldHourItem(item, fromMinute, toMinute, record),
+  );
+};
+
+/** True when results for `epochDay` arriving at `nowMs` go to LATE# items (the day is sealed). */
+export const isSealed = (epochDay: number, nowMs: number): boolean =>
+  nowMs >= ((epochDay + 1) * MINUTES_PER_DAY + SEAL_AFTER_MINUTES) * 60_000;
+
+/** The last UTC day that may be compacted at `nowMs`. */
+export const lastCompactableDay = (nowMs: number): number =>
+  Math.floor((Math.floor(nowMs / 60_000) - COMPACT_AFTER_MINUTES) / MINUTES_PER_DAY) - 1;
+
+/**
+ * Folds an account's HOUR# items of a sealed UTC day into one DAY# item (written even when the
+ * day had no facts, so that readers know the day is done). Idempotent: a sealed day's hour items
+ * no longer change, so a second compaction writes the same item. The hour items stay until
+ * their TTL; readers no longer read them.
+ */
+export const compactDay = async (
+  table: Table,
+  accountId: string,
+  epochDay: number,
+  expiresAt: number,
+): Promise<{ hourItems: number; observedMinutes: number }> => {
+  const base = epochDay * MINUTES_PER_DAY;
+  const page = new Uint16Array(MINUTES_PER_DAY);
+  let hourItems = 0;
+  await queryRange(table, accountId, hourSk(epochDay * 24), hourSk(epochDay * 24 + 23), (item) => {
+    hourItems++;
+    foldHourItem(item, base, base + MINUTES_PER_DAY, (minute, bits) => {
+      page[minute - base] = (page[minute - base] ?? 0) | bits;
+    });
+  });
+  const item: Record<string, AttributeValue> = {
+    pk: { S: accountPk(accountId) },
+    sk: { S: daySk(epochDay) },
+    hours: { N: String(hourItems) },
+    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+  };
+  let observedMinutes = 0;
+  for (const v of page) if (v !== 0) observedMinutes++;
+  for (const [attribute, bit] of SETS) {
+    const plane = new Uint8Array(PLANE_BYTES);
+    let any = false;
+    for (let i = 0; i < MINUTES_PER_DAY; i++) {
+      if (((page[i] ?? 0) & bit) !== 0) {
+        plane[i >> 3] = (plane[i >> 3] ?? 0) | (1 << (i & 7));
+        any = true;
+      }
+    }
+    if (any) item[attribute] = { B: plane };
+  }
+  const result = await table.client.send(
+    new PutItemCommand({ TableName: table.name, Item: item, ReturnConsumedCapacity: 'TOTAL' }),
+  );
+  table.meter.add('write', result.ConsumedCapacity);
+  return { hourItems, observedMinutes };
 };
 
 /** Reads the minute facts of every account's service periods (one Query per account and period). */

@@ -160,3 +160,24 @@ export const latestResults = async (table: Table, accountId: string, month: stri
   }
   return [...byKey.values()];
 };
+
+/** One recorded version of a service month, or undefined. */
+export const getVersion = async (
+  table: Table,
+  accountId: string,
+  month: string,
+  orderId: string,
+  version: number,
+): Promise<StoredResult | undefined> => {
+  const result = await table.client.send(
+    new GetItemCommand({
+      TableName: table.name,
+      Key: { pk: { S: resultPk(accountId) }, sk: { S: resultVersionSk(month, orderId, version) } },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('read', result.ConsumedCapacity);
+  const body = result.Item?.doc?.S;
+  return body === undefined ? undefined : (JSON.parse(body) as StoredResult);
+};

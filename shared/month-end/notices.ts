@@ -1,0 +1,144 @@
+// Notices after the month-end (SPEC R11), decided from the stored results and the notices already
+// recorded — never from the run's own memory — so a duplicate run, a retried batch, or a
+// recalculation while the scheduled run waits all end in the same notices, each queued once.
+//
+//   window-open  a service month that earns compensation, once, when its claim window opens;
+//   correction   a later version whose tier or voucher differs from what the customer was last
+//                told (one per such version).
+//
+// Primary course, per account of the batch:
+//   1. its service months in the month (orders), the latest version of each, its notices;
+//   2. what is due (noticeDue) is recorded pending — the record's key makes it once;
+//   3. pending notices (this run's, or an interrupted earlier attempt's) are queued, then marked enqueued.
+
+import {
+  createNotice,
+  listNotices,
+  markEnqueued,
+  type NoticeRecord,
+  noticeIdOf,
+  type StoredNotice,
+  type Told,
+} from '#adapters/dynamodb/notice-repository.ts';
+import { listAccountOrders } from '#adapters/dynamodb/registry-repository.ts';
+import { getLatest, getVersion, type LatestPointer } from '#adapters/dynamodb/result-repository.ts';
+import { getBatch } from '#adapters/dynamodb/run-repository.ts';
+import type { Table } from '#adapters/dynamodb/table.ts';
+import { type NoticeMessage, type NoticeQueue, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import { serviceMonthsOf } from '#domain/service-months.ts';
+import { ordersFromRecords } from '#ingest/ingest-probes.ts';
+import { LISTED_PER_BATCH, type NotifyInput, type NotifyOutput } from './contracts.ts';
+
+export interface NotifySettings {
+  readonly table: Table;
+  readonly queue: NoticeQueue;
+  readonly timeZone: string;
+  readonly now: () => Date;
+}
+
+export class NoticeTooEarlyError extends Error {
+  override readonly name = 'NoticeTooEarlyError';
+}
+
+export type NoticeDue =
+  | { readonly kind: 'window-open' }
+  | { readonly kind: 'correction'; readonly previous: Told }
+  | undefined;
+
+/**
+ * What a service month's customer must be told now, given its latest result and the notices
+ * recorded for it (any status: a pending notice is decided, only not queued yet).
+ */
+export const noticeDue = (latest: LatestPointer | undefined, notices: readonly StoredNotice[]): NoticeDue => {
+  if (latest === undefined) return undefined;
+  const told = notices.reduce<StoredNotice | undefined>((last, n) => (!last || n.version > last.version ? n : last), undefined);
+  if (told === undefined) return latest.compensationPercent > 0 ? { kind: 'window-open' } : undefined;
+  if (told.compensationPercent === latest.compensationPercent && told.voucher === latest.voucher) return undefined;
+  if (latest.version <= told.version) return undefined;
+  return {
+    kind: 'correction',
+    previous: { version: told.version, compensationPercent: told.compensationPercent, voucher: told.voucher },
+  };
+};
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export const notifyBatch = async (settings: NotifySettings, input: NotifyInput): Promise<NotifyOutput> => {
+  const { table } = settings;
+  const now = settings.now();
+  // the Wait before this step is the rule; this is the guard (SPEC R11: not before)
+  if (now.getTime() < Date.parse(input.opensAt)) {
+    throw new NoticeTooEarlyError(`claim windows of ${input.month} open at ${input.opensAt}; it is ${now.toISOString()}`);
+  }
+  const { accounts } = await getBatch(table, input.runId, input.batch);
+  const toSend: NoticeRecord[] = [];
+  let windowOpen = 0;
+  let corrections = 0;
+  let resent = 0;
+  const failed: { accountId: string; error: string }[] = [];
+  for (const accountId of accounts) {
+    try {
+      const orders = ordersFromRecords(await listAccountOrders(table, accountId));
+      const orderIds = [
+        ...new Set(
+          orders.flatMap((o) => serviceMonthsOf(o, settings.timeZone).filter((m) => m.month === input.month)).map((m) => m.orderId),
+        ),
+      ];
+      const notices = await listNotices(table, accountId, input.month);
+      for (const n of notices) {
+        if (n.status !== 'pending') continue;
+        toSend.push(n);
+        resent++;
+      }
+      for (const orderId of orderIds) {
+        const latest = await getLatest(table, accountId, input.month, orderId);
+        const due = noticeDue(
+          latest,
+          notices.filter((n) => n.orderId === orderId),
+        );
+        if (due === undefined || latest === undefined) continue;
+        const fields = {
+          kind: due.kind,
+          accountId,
+          orderId,
+          month: input.month,
+          version: latest.version,
+          compensationPercent: latest.compensationPercent,
+          voucher: latest.voucher,
+        };
+        const notice: NoticeRecord = {
+          noticeId: noticeIdOf(fields),
+          ...fields,
+          ...(due.kind === 'correction' ? { previous: due.previous } : {}),
+          runId: input.runId,
+          createdAt: now.toISOString(),
+        };
+        const outcome = await createNotice(table, notice);
+        if (outcome.created) {
+          toSend.push(notice);
+          if (due.kind === 'window-open') windowOpen++;
+          else corrections++;
+        } else if (outcome.existing.status === 'pending' && !toSend.some((n) => n.noticeId === notice.noticeId)) {
+          toSend.push(outcome.existing);
+          resent++;
+        }
+      }
+    } catch (e) {
+      failed.push({ accountId, error: errorText(e) });
+    }
+  }
+  const messages: NoticeMessage[] = [];
+  for (const notice of toSend) {
+    const stored = await getVersion(table, notice.accountId, notice.month, notice.orderId, notice.version);
+    if (stored === undefined) throw new Error(`notice ${notice.noticeId} names version ${notice.version}, which is not stored`);
+    messages.push({ notice: withoutStatus(notice), report: stored.report });
+  }
+  await sendNotices(settings.queue, messages);
+  for (const notice of toSend) await markEnqueued(table, notice, now);
+  return { windowOpen, corrections, resent, failedCount: failed.length, failed: failed.slice(0, LISTED_PER_BATCH) };
+};
+
+const withoutStatus = (notice: NoticeRecord | StoredNotice): NoticeRecord => {
+  const { status: _, ...rest } = notice as StoredNotice;
+  return rest;
+};
