@@ -26,6 +26,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    // every verb takes --debug, which the error line below names
+    if (command.commands.length === 0 && !command.options.some((o) => o.long === '--debug'))
+      command.option('--debug', 'print the stack trace of an unexpected failure');
     for (const sub of command.commands) configure(sub);
   };
   for (const command of [

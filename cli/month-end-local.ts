@@ -89,6 +89,11 @@ export interface LocalRun {
   readonly output: MonthEndOutput;
   /** the claim windows open later than now: no notice was decided (the local run does not wait) */
   readonly noticesDeferredUntil?: string;
+  /**
+   * State transitions as Step Functions bills them: every state entered and every retry, and for
+   * a DISTRIBUTED Map one more per child execution it starts (each iteration here).
+   */
+  readonly billedTransitions: number;
 }
 
 /** Totals of the notify batches. */
@@ -140,9 +145,17 @@ export const runMonthEnd = async (
       waitTimeOverrides: { [STATES.wait]: 0 },
     },
   });
+  let billedTransitions = 0;
+  const counting = (async () => {
+    for await (const event of run.eventLogs) {
+      if (event.type === 'StateEntered' || event.type === 'StateRetried' || event.type === 'MapIterationStarted')
+        billedTransitions++;
+    }
+  })();
   try {
     const output = (await run.result) as unknown as MonthEndOutput;
-    return { output, ...(deferredUntil ? { noticesDeferredUntil: deferredUntil } : {}) };
+    await counting;
+    return { output, billedTransitions, ...(deferredUntil ? { noticesDeferredUntil: deferredUntil } : {}) };
   } catch (e) {
     const cause = (e as { cause?: unknown }).cause;
     const message = e instanceof Error ? e.message : String(e);

@@ -74,7 +74,7 @@ export const recalcCommand = (io: Io): Command =>
         ...(accounts ? { accounts } : {}),
       };
       if (stateMachineArn !== undefined && !options.dryRun) {
-        const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
+        const { SFNClient, StartExecutionCommand } = await import('./start-execution.ts');
         const client = new SFNClient({});
         try {
           const started = await client.send(

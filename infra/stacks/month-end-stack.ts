@@ -8,7 +8,8 @@
 //        ─► NotifyBatches (DISTRIBUTED Map over $.batches: NotifyBatch) ─► Done ({summary, notices})
 //
 //   Plan             month-end-plan            Query (orders), PutItem (the run's batches)
-//   EvaluateBatch    month-end-evaluate-batch  GetItem, PutItem, Query, UpdateItem (facts, windows,
+//   EvaluateBatch    month-end-evaluate-batch  BatchGetItem, GetItem, PutItem, Query, UpdateItem (the
+//                                              batch's orders and pointers at once, facts, windows,
 //                                              versioned results, the batch's outcome)
 //   Summarise        month-end-summarise       nothing on the table
 //   NotifyBatch      month-end-notify-batch    GetItem, PutItem, Query, UpdateItem (results, notices);
@@ -62,7 +63,8 @@ import { POLICY_TIME_ZONE } from './ingest-stack.ts';
 /** Table actions of each month-end function: what its code calls, nothing more. */
 export const MONTH_END_TABLE_ACTIONS = {
   plan: ['dynamodb:PutItem', 'dynamodb:Query'],
-  evaluateBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  // BatchGetItem: the LATEST pointers of a whole batch in one request
+  evaluateBatch: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   summarise: [],
   notifyBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
 } as const;

@@ -4,18 +4,23 @@
 // every 10 minutes (schedule rate(10 minutes)) against a local feed serving 60-minute windows
 // (10 minutes of lag), every account's four functions every minute. 10 % of the accounts have
 // platform outages; twice a day 5 minutes of results arrive one window late. All into dynalite; every request's
-// ConsumedCapacity is summed per partition. Then one account-month (31 days of hour items) is
-// read back as the month-end reads it.
+// ConsumedCapacity is summed per partition. Then the daily compaction folds the day's hour items
+// into day items (compactDays, as the scheduled function runs it, once for each of the two UTC
+// days the Asia/Shanghai day touches), and one account-month is read back as the month-end reads
+// it: 31 days of hour items, then the same month compacted.
 //
 // Env: BENCH_ACCOUNTS (1000), BENCH_SEED.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { accountPk } from '#adapters/dynamodb/keys.ts';
+import { accountPk, COMPACT_AFTER_MINUTES, COMPACTION_SOURCE } from '#adapters/dynamodb/keys.ts';
 import { startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import { readMinuteFacts, writeHourFacts } from '#adapters/dynamodb/minute-fact-repository.ts';
-import { putOrder } from '#adapters/dynamodb/registry-repository.ts';
+import { compactDay, readMinuteFacts, writeHourFacts } from '#adapters/dynamodb/minute-fact-repository.ts';
+import { advanceWatermark, putOrder, readWatermark } from '#adapters/dynamodb/registry-repository.ts';
+import { MINUTES_PER_DAY } from '#domain/instant.ts';
 import { MinuteFacts } from '#domain/minute-facts.ts';
+import { compactDays } from '#ingest/compact-days.ts';
+import { expiryOfHour } from '#ingest/ingest-probes.ts';
 import { seededRandom } from '../../shared/random.ts';
 
 // set before the handler module builds its logger and metrics
@@ -158,7 +163,6 @@ const main = async (): Promise<void> => {
   let records = 0;
   let windows = 0;
   // the watermark starts at the day's first window
-  const { advanceWatermark } = await import('#adapters/dynamodb/registry-repository.ts');
   await advanceWatermark(table, 'probe-feed', undefined, DAY_START / 60_000);
   for (let run = 0; run < 24 * 6 + 1; run++) {
     const result = await handler();
@@ -183,6 +187,36 @@ const main = async (): Promise<void> => {
   const unavailableMinutes = unhealthy.reduce((n, a) => n + (outages.get(a)?.reduce((s, x) => s + x, 0) ?? 0), 0);
   const extraWru = unhealthy.reduce((n, a) => n + unitsOf(a), 0) - healthyWru * unhealthy.length;
 
+  // the daily compaction of the UTC days the simulated day touches, each COMPACT_AFTER_MINUTES
+  // after its end (the first run ever takes only the last compactable day; the second goes on
+  // from its watermark)
+  const firstUtcDay = Math.floor(DAY_START / 86_400_000);
+  const lastUtcDay = Math.floor((DAY_START + 86_400_000 - 1) / 86_400_000);
+  const compactionWritesBefore = table.meter.writeUnits;
+  const compactionReadsBefore = table.meter.readUnits;
+  const compactionStarted = performance.now();
+  let compactedAccountDays = 0;
+  let compactedHourItems = 0;
+  for (let day = firstUtcDay; day <= lastUtcDay; day++) {
+    const clock = new Date(((day + 1) * MINUTES_PER_DAY + COMPACT_AFTER_MINUTES) * 60_000);
+    const run = await compactDays({
+      table,
+      timeZone: 'Asia/Shanghai',
+      retentionDaysAfterClaimClose: 30,
+      maxDaysPerRun: 3,
+      concurrency: 16,
+      now: () => clock,
+    });
+    for (const d of run.days) {
+      compactedAccountDays += d.accounts;
+      compactedHourItems += d.hourItems;
+      log(`compaction ${d.day}: ${d.accounts} accounts, ${d.hourItems} hour items (${run.stoppedBecause})`);
+    }
+  }
+  const compactionMs = performance.now() - compactionStarted;
+  const compactionWru = table.meter.writeUnits - compactionWritesBefore;
+  const compactionRru = table.meter.readUnits - compactionReadsBefore;
+
   // the month-end's read: one account-month of hour items (31 × 24), written as ingestion writes them
   const monthAccount = 'acc-month';
   const monthStartHour = Date.parse('2026-07-01T00:00:00+08:00') / 3_600_000;
@@ -197,10 +231,31 @@ const main = async (): Promise<void> => {
     });
     states.fill(3);
   }
-  const readBefore = table.meter.readUnits;
-  const facts = new MinuteFacts();
-  await readMinuteFacts(table, monthAccount, monthStartHour * 60, (monthStartHour + 31 * 24) * 60, facts);
-  const rruPerAccountMonthRead = table.meter.readUnits - readBefore;
+  const monthRead = async (): Promise<{ units: number; observed: number }> => {
+    const before = table.meter.readUnits;
+    const facts = new MinuteFacts();
+    const from = monthStartHour * 60;
+    const to = (monthStartHour + 31 * 24) * 60;
+    await readMinuteFacts(table, monthAccount, from, to, facts);
+    let observed = 0;
+    facts.forEachObserved(monthAccount, from, to, () => observed++);
+    return { units: table.meter.readUnits - before, observed };
+  };
+  const hourItemsRead = await monthRead();
+  // the same month compacted: every UTC day it touches (32 in Asia/Shanghai) folded into a DAY# item
+  const monthFirstDay = Math.floor(monthStartHour / 24);
+  const monthLastDay = Math.floor((monthStartHour + 31 * 24 - 1) / 24);
+  for (let day = monthFirstDay; day <= monthLastDay; day++) {
+    await compactDay(table, monthAccount, day, expiryOfHour(day * 24 + 23, 'Asia/Shanghai', 30));
+  }
+  const compactedRead = await monthRead();
+  if (compactedRead.observed !== hourItemsRead.observed || compactedRead.observed !== 31 * MINUTES_PER_DAY) {
+    throw new Error(
+      `the compacted month reads ${compactedRead.observed} minutes, its hour items ${hourItemsRead.observed}`,
+    );
+  }
+  const watermark = await readWatermark(table, COMPACTION_SOURCE);
+  if (watermark !== lastUtcDay) throw new Error(`compaction watermark ${watermark}, expected ${lastUtcDay}`);
   await local.close();
 
   const result = {
@@ -210,7 +265,13 @@ const main = async (): Promise<void> => {
     rruPerAccountDay: Math.round((readUnits / ACCOUNTS) * 100) / 100,
     naiveWruPerAccountDay: 4 * 1440,
     recordsPerSecond: Math.round(records / (wallMs / 1000)),
-    rruPerAccountMonthRead,
+    rruPerAccountMonthRead: compactedRead.units,
+    rruPerAccountMonthReadHourItems: hourItemsRead.units,
+    compactionWruPerAccountDay: Math.round((compactionWru / Math.max(compactedAccountDays, 1)) * 1000) / 1000,
+    compactionRruPerAccountDay: Math.round((compactionRru / Math.max(compactedAccountDays, 1)) * 1000) / 1000,
+    compactedAccountDays,
+    compactedHourItems,
+    compactionMs: Math.round(compactionMs),
     windows,
     records,
     totalWru: writeUnits,

@@ -72,6 +72,25 @@ export class MinuteFacts {
     }
   }
 
+  /**
+   * Each stretch of an account's pages inside [from, to): its first epoch minute and its states
+   * (a view, 0 where nothing was observed). Days without a page are skipped.
+   */
+  forEachStretch(accountId: string, from: number, to: number, visit: (first: number, states: Page) => void): void {
+    const pages = this.accounts.get(accountId);
+    if (!pages) return;
+    const firstPage = Math.floor(from / MINUTES_PER_DAY);
+    const lastPage = Math.floor((to - 1) / MINUTES_PER_DAY);
+    for (let p = firstPage; p <= lastPage; p++) {
+      const page = pages.get(p);
+      if (!page) continue;
+      const base = p * MINUTES_PER_DAY;
+      const start = Math.max(from, base) - base;
+      const end = Math.min(to, base + MINUTES_PER_DAY) - base;
+      visit(base + start, page.subarray(start, end));
+    }
+  }
+
   accountIds(): IterableIterator<string> {
     return this.accounts.keys();
   }

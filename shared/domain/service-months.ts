@@ -51,19 +51,37 @@ export const servicePeriod = (order: Pick<Order, 'startDate' | 'months'>, zone: 
   return { startMinute: epochMinute(start), endMinute: epochMinute(end), lastDay: isoDate(end.minus({ days: 1 })) };
 };
 
+type MonthShape = Omit<ServiceMonth, 'accountId' | 'orderId'>;
+
+/**
+ * Service months depend only on (zone, startDate, months), and many orders share them; time-zone
+ * arithmetic is slow (~50 µs a step), so their shapes are kept. Bounded: cleared when full.
+ */
+const shapes = new Map<string, readonly MonthShape[]>();
+const SHAPES_KEPT = 50_000;
+
 /** The service months of an order, in calendar order. */
 export const serviceMonthsOf = (order: Order, zone: string): ServiceMonth[] => {
+  const key = `${zone}|${order.startDate}|${order.months}`;
+  let shape = shapes.get(key);
+  if (shape === undefined) {
+    if (shapes.size >= SHAPES_KEPT) shapes.clear();
+    shape = monthShapes(order, zone);
+    shapes.set(key, shape);
+  }
+  return shape.map((m) => ({ accountId: order.accountId, orderId: order.orderId, ...m }));
+};
+
+const monthShapes = (order: Pick<Order, 'startDate' | 'months'>, zone: string): MonthShape[] => {
   const periodStart = localMidnight(order.startDate, zone);
   const periodEnd = periodStart.plus({ months: order.months });
-  const months: ServiceMonth[] = [];
+  const months: MonthShape[] = [];
   let first = periodStart;
   while (first < periodEnd) {
     const nextMonth = first.startOf('month').plus({ months: 1 });
     const end = nextMonth < periodEnd ? nextMonth : periodEnd;
     const days = Math.round(end.startOf('day').diff(first, 'days').days);
     months.push({
-      accountId: order.accountId,
-      orderId: order.orderId,
       month: first.toFormat('yyyy-MM'),
       firstDay: isoDate(first),
       lastDay: isoDate(end.minus({ days: 1 })),

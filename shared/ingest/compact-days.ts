@@ -68,7 +68,10 @@ export const compactDays = async (options: CompactionOptions): Promise<Compactio
     let hourItems = 0;
     await runBounded(
       accounts.map((accountId) => async () => {
-        hourItems += (await compactDay(table, accountId, day, expiresAt)).hourItems;
+        // not `hourItems += (await …)`: that reads hourItems before the await, and the tasks
+        // run concurrently, so each would overwrite the others' counts
+        const compacted = await compactDay(table, accountId, day, expiresAt);
+        hourItems += compacted.hourItems;
       }),
       options.concurrency ?? 16,
     );

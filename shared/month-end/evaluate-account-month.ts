@@ -9,7 +9,13 @@
 import { createHash } from 'node:crypto';
 import { readMinuteFacts } from '#adapters/dynamodb/minute-fact-repository.ts';
 import { canonicalJson, listAccountOrders, type OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
-import { getLatest, type RecordOutcome, recordResult } from '#adapters/dynamodb/result-repository.ts';
+import {
+  getLatest,
+  type LatestPointer,
+  latestKey,
+  type RecordOutcome,
+  recordResult,
+} from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import type { BusinessCalendar } from '#domain/business-calendar.ts';
 import { type EvaluatedMonth, evaluateOrder } from '#domain/evaluate.ts';
@@ -37,6 +43,13 @@ export interface MonthContext {
   readonly dryRun?: boolean;
 }
 
+/** What a batch read for all its accounts at once (else each account reads its own). */
+export interface Prefetched {
+  readonly records: readonly OrderRecord[];
+  /** latestKey(account, order, month) → the LATEST pointer, for every service month of the month */
+  readonly latest: ReadonlyMap<string, LatestPointer | undefined>;
+}
+
 export interface AccountMonthResult {
   readonly evaluated: readonly EvaluatedMonth[];
   readonly outcomes: readonly RecordOutcome[];
@@ -61,15 +74,26 @@ const fingerprint = (
     if (w.accountIds && !w.accountIds.has(report.accountId)) continue;
     hash.update(`|w:${w.source}:${w.clause}:${w.startMinute}:${w.endMinute}`);
   }
-  facts.forEachObserved(report.accountId, from, to, (minute, state) => {
-    hash.update(`|${minute}:${state}`);
+  // the states of every observed day as bytes (a day with no result has no page and adds nothing)
+  facts.forEachStretch(report.accountId, from, to, (first, states) => {
+    hash.update(`|${first}:`);
+    hash.update(new Uint8Array(states.buffer, states.byteOffset, states.byteLength));
   });
   return hash.digest('hex');
 };
 
-export const evaluateAccountMonth = async (accountId: string, context: MonthContext): Promise<AccountMonthResult> => {
+export const evaluateAccountMonth = async (
+  accountId: string,
+  context: MonthContext,
+  prefetched?: Prefetched,
+): Promise<AccountMonthResult> => {
   const { table, month, timeZone } = context;
-  const records = await listAccountOrders(table, accountId);
+  const records = prefetched ? [...prefetched.records] : await listAccountOrders(table, accountId);
+  const latestOf = async (orderId: string): Promise<{ previous: LatestPointer | undefined }> => {
+    const key = latestKey(accountId, orderId, month);
+    if (prefetched?.latest.has(key)) return { previous: prefetched.latest.get(key) };
+    return { previous: await getLatest(table, accountId, month, orderId) };
+  };
   const orders = ordersFromRecords(records);
   const facts = new MinuteFacts();
   const inMonth = orders.flatMap((order) => serviceMonthsOf(order, timeZone).filter((m) => m.month === month));
@@ -91,8 +115,8 @@ export const evaluateAccountMonth = async (accountId: string, context: MonthCont
       const serviceMonth = months[k] as ServiceMonth;
       evaluated.push(result);
       const print = fingerprint(record, serviceMonth, result, facts, context.windows, timeZone);
+      const { previous } = await latestOf(order.orderId);
       if (context.dryRun) {
-        const previous = await getLatest(table, accountId, month, order.orderId);
         outcomes.push(
           previous?.fingerprint === print
             ? { kind: 'unchanged', latest: previous }
@@ -101,16 +125,20 @@ export const evaluateAccountMonth = async (accountId: string, context: MonthCont
         continue;
       }
       outcomes.push(
-        await recordResult(table, {
-          fingerprint: print,
-          engineVersion: ENGINE_VERSION,
-          reason: context.reason,
-          requestedBy: context.requestedBy,
-          note: context.note,
-          runId: context.runId,
-          evaluatedAt: context.now().toISOString(),
-          report: result.report,
-        }),
+        await recordResult(
+          table,
+          {
+            fingerprint: print,
+            engineVersion: ENGINE_VERSION,
+            reason: context.reason,
+            requestedBy: context.requestedBy,
+            note: context.note,
+            runId: context.runId,
+            evaluatedAt: context.now().toISOString(),
+            report: result.report,
+          },
+          { previous },
+        ),
       );
     }
   }

@@ -5,7 +5,17 @@
 //   summarise       — counts per tier, vouchers, coverage gaps, failures; when windows open
 
 import { DateTime } from 'luxon';
-import { listExclusions, listMaintenance, readOrders } from '#adapters/dynamodb/registry-repository.ts';
+import {
+  type CorruptOrder,
+  listExclusions,
+  listMaintenance,
+  type OrderRecord,
+  ordersOfAccount,
+  readOrders,
+  readOrdersOfRange,
+} from '#adapters/dynamodb/registry-repository.ts';
+import { getLatestMany, type LatestPointer } from '#adapters/dynamodb/result-repository.ts';
+import { getBatch, putBatch, putBatchOutcome } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { BusinessCalendar } from '#domain/business-calendar.ts';
 import { claimWindowFor } from '#domain/claim-window.ts';
@@ -15,7 +25,6 @@ import { checkMonth, parseInstant } from '#domain/instant.ts';
 import { type Clause, checkId } from '#domain/probe.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { ordersFromRecords } from '#ingest/ingest-probes.ts';
-import { getBatch, putBatch, putBatchOutcome } from '#adapters/dynamodb/run-repository.ts';
 import {
   type BatchInput,
   type BatchOutput,
@@ -156,9 +165,43 @@ const emptyTiers = (): { met: number; tier10: number; tier25: number; tier100: n
   tier100: 0,
 });
 
+/**
+ * What a batch reads for all its accounts at once: their orders (one Query: the batch's accounts
+ * are a sorted run of ids) and the LATEST pointers of their service months in the month
+ * (BatchGetItem). An account whose order record is corrupt is left out of the pointers: it fails
+ * alone when evaluated.
+ */
+export const prefetchBatch = async (
+  table: Table,
+  accounts: readonly string[],
+  month: string,
+  timeZone: string,
+): Promise<{
+  orders: Map<string, OrderRecord[] | CorruptOrder>;
+  latest: Map<string, LatestPointer | undefined>;
+}> => {
+  const first = accounts[0];
+  const last = accounts[accounts.length - 1];
+  if (first === undefined || last === undefined) return { orders: new Map(), latest: new Map() };
+  const wanted = new Set(accounts);
+  const orders = await readOrdersOfRange(table, first, last);
+  for (const accountId of orders.keys()) if (!wanted.has(accountId)) orders.delete(accountId);
+  const keys: { accountId: string; orderId: string; month: string }[] = [];
+  for (const [accountId, records] of orders) {
+    if (!Array.isArray(records)) continue;
+    for (const order of ordersFromRecords(records)) {
+      for (const m of serviceMonthsOf(order, timeZone)) {
+        if (m.month === month) keys.push({ accountId, orderId: order.orderId, month });
+      }
+    }
+  }
+  return { orders, latest: await getLatestMany(table, keys) };
+};
+
 export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInput): Promise<BatchOutput> => {
   const { accounts } = await getBatch(settings.table, batch.runId, batch.batch);
   const windows = await storedWindows(settings.table, settings.maintenanceMinNoticeHours);
+  const { orders, latest } = await prefetchBatch(settings.table, accounts, batch.month, settings.timeZone);
   const calendar = new BusinessCalendar();
   const tiers = emptyTiers();
   let evaluated = 0;
@@ -168,18 +211,23 @@ export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInpu
   const failed: { accountId: string; error: string }[] = [];
   for (const accountId of accounts) {
     try {
-      const result = await evaluateAccountMonth(accountId, {
-        table: settings.table,
-        month: batch.month,
-        timeZone: settings.timeZone,
-        windows,
-        calendar,
-        reason: batch.reason,
-        requestedBy: batch.requestedBy,
-        note: batch.note,
-        runId: batch.runId,
-        now: settings.now,
-      });
+      const records = ordersOfAccount(orders, accountId);
+      const result = await evaluateAccountMonth(
+        accountId,
+        {
+          table: settings.table,
+          month: batch.month,
+          timeZone: settings.timeZone,
+          windows,
+          calendar,
+          reason: batch.reason,
+          requestedBy: batch.requestedBy,
+          note: batch.note,
+          runId: batch.runId,
+          now: settings.now,
+        },
+        { records, latest },
+      );
       for (const [i, { report, voucherFen: voucher }] of result.evaluated.entries()) {
         evaluated++;
         voucherFen += voucher;

@@ -51,7 +51,10 @@ export type NoticeDue =
  */
 export const noticeDue = (latest: LatestPointer | undefined, notices: readonly StoredNotice[]): NoticeDue => {
   if (latest === undefined) return undefined;
-  const told = notices.reduce<StoredNotice | undefined>((last, n) => (!last || n.version > last.version ? n : last), undefined);
+  const told = notices.reduce<StoredNotice | undefined>(
+    (last, n) => (!last || n.version > last.version ? n : last),
+    undefined,
+  );
   if (told === undefined) return latest.compensationPercent > 0 ? { kind: 'window-open' } : undefined;
   if (told.compensationPercent === latest.compensationPercent && told.voucher === latest.voucher) return undefined;
   if (latest.version <= told.version) return undefined;
@@ -68,7 +71,9 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
   const now = settings.now();
   // the Wait before this step is the rule; this is the guard (SPEC R11: not before)
   if (now.getTime() < Date.parse(input.opensAt)) {
-    throw new NoticeTooEarlyError(`claim windows of ${input.month} open at ${input.opensAt}; it is ${now.toISOString()}`);
+    throw new NoticeTooEarlyError(
+      `claim windows of ${input.month} open at ${input.opensAt}; it is ${now.toISOString()}`,
+    );
   }
   const { accounts } = await getBatch(table, input.runId, input.batch);
   const toSend: NoticeRecord[] = [];
@@ -81,7 +86,9 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
       const orders = ordersFromRecords(await listAccountOrders(table, accountId));
       const orderIds = [
         ...new Set(
-          orders.flatMap((o) => serviceMonthsOf(o, settings.timeZone).filter((m) => m.month === input.month)).map((m) => m.orderId),
+          orders
+            .flatMap((o) => serviceMonthsOf(o, settings.timeZone).filter((m) => m.month === input.month))
+            .map((m) => m.orderId),
         ),
       ];
       const notices = await listNotices(table, accountId, input.month);
@@ -130,7 +137,8 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
   const messages: NoticeMessage[] = [];
   for (const notice of toSend) {
     const stored = await getVersion(table, notice.accountId, notice.month, notice.orderId, notice.version);
-    if (stored === undefined) throw new Error(`notice ${notice.noticeId} names version ${notice.version}, which is not stored`);
+    if (stored === undefined)
+      throw new Error(`notice ${notice.noticeId} names version ${notice.version}, which is not stored`);
     messages.push({ notice: withoutStatus(notice), report: stored.report });
   }
   await sendNotices(settings.queue, messages);

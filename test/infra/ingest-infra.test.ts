@@ -122,7 +122,7 @@ describe('dev (default environment)', () => {
 
   describe('ingest functions', () => {
     it('run Node.js 24 on arm64 with X-Ray, JSON logs into their own log group', () => {
-      ingest.resourceCountIs('AWS::Lambda::Function', 2);
+      ingest.resourceCountIs('AWS::Lambda::Function', 3);
       const functions = ingest.findResources('AWS::Lambda::Function', {
         Properties: Match.objectLike({
           Runtime: 'nodejs24.x',
@@ -131,8 +131,8 @@ describe('dev (default environment)', () => {
           LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
         }),
       });
-      expect(Object.keys(functions)).toHaveLength(2);
-      ingest.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 2);
+      expect(Object.keys(functions)).toHaveLength(3);
+      ingest.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 3);
     });
 
     it('feed: the table, the time zone, retention, the feed settings and the Powertools defaults', () => {
@@ -183,10 +183,35 @@ describe('dev (default environment)', () => {
         MaximumRetryAttempts: 0,
       });
     });
+
+    it('compaction: 15 minutes, the table, the time zone, retention and the compaction settings', () => {
+      const tableName = crossStackRef(stacks.stateful, {
+        Ref: stacks.stateful.getLogicalId(stacks.stateful.table.node.defaultChild as never),
+      });
+      ingest.hasResourceProperties('AWS::Lambda::Function', {
+        Timeout: 900,
+        Environment: {
+          Variables: {
+            TABLE_NAME: tableName,
+            POLICY_TIME_ZONE: 'Asia/Shanghai',
+            RETENTION_DAYS_AFTER_CLAIM_CLOSE: '30',
+            COMPACTION_MAX_DAYS_PER_RUN: '3',
+            COMPACTION_CONCURRENCY: '16',
+            POWERTOOLS_SERVICE_NAME: 'compaction',
+            POWERTOOLS_METRICS_NAMESPACE: 'TcmppSla',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+      const compactionId = logicalId(ingest, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'compaction' }) },
+      });
+      ingest.hasOutput('CompactionFunctionName', { Value: { Ref: compactionId } });
+    });
   });
 
   describe('least privilege', () => {
-    it.each(['probe-feed', 'prober'])(
+    it.each(['probe-feed', 'prober', 'compaction'])(
       '%s may only Query, GetItem, PutItem, UpdateItem on the table itself',
       (service) => {
         const tableArn = crossStackRef(stacks.stateful, {
@@ -205,7 +230,7 @@ describe('dev (default environment)', () => {
       },
     );
 
-    it.each(['probe-feed', 'prober'])('%s may use the table key, and only that key', (service) => {
+    it.each(['probe-feed', 'prober', 'compaction'])('%s may use the table key, and only that key', (service) => {
       const keyArn = crossStackRef(stacks.stateful, {
         'Fn::GetAtt': [stacks.stateful.getLogicalId(stacks.stateful.tableKey.node.defaultChild as never), 'Arn'],
       });
@@ -228,6 +253,7 @@ describe('dev (default environment)', () => {
         'secretsmanager:GetSecretValue',
       ]);
       expect(secretActions('prober')).toEqual([]);
+      expect(secretActions('compaction')).toEqual([]);
 
       const every = Object.values(ingest.findResources('AWS::IAM::Policy')).flatMap((p) =>
         (
@@ -246,7 +272,7 @@ describe('dev (default environment)', () => {
           }),
         },
       });
-      expect(Object.keys(roles)).toHaveLength(2);
+      expect(Object.keys(roles)).toHaveLength(3);
       for (const role of Object.values(roles)) {
         expect((role as { Properties: Json }).Properties.ManagedPolicyArns).toBeUndefined();
       }
@@ -279,6 +305,37 @@ describe('dev (default environment)', () => {
       });
     });
 
+    it('CompactionFunction runs daily at 11:00 Asia/Shanghai, with retries and the dead-letter queue', () => {
+      const fnId = logicalId(ingest, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'compaction' }) },
+      });
+      const dlqId = logicalId(ingest, 'AWS::SQS::Queue', {});
+      ingest.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 11 * * ? *)',
+        ScheduleExpressionTimezone: 'Asia/Shanghai',
+        State: 'ENABLED',
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+        }),
+      });
+      ingest.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'compaction' }) },
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+      });
+    });
+
+    it('one schedule per function, each in Asia/Shanghai', () => {
+      ingest.resourceCountIs('AWS::Scheduler::Schedule', 3);
+      ingest.resourcePropertiesCountIs('AWS::Scheduler::Schedule', { ScheduleExpressionTimezone: 'Asia/Shanghai' }, 3);
+      expect(
+        Object.values(ingest.findResources('AWS::Scheduler::Schedule'))
+          .map((s) => (s as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression)
+          .sort(),
+      ).toEqual(['cron(0 11 * * ? *)', 'rate(10 minutes)', 'rate(10 minutes)']);
+    });
+
     it('the dead-letter queue is encrypted and refuses requests without TLS', () => {
       ingest.resourceCountIs('AWS::SQS::Queue', 1);
       ingest.hasResourceProperties('AWS::SQS::Queue', {
@@ -296,7 +353,7 @@ describe('dev (default environment)', () => {
   });
 
   describe('alarms', () => {
-    it.each(['probe-feed', 'prober'])('%s: errors', (service) => {
+    it.each(['probe-feed', 'prober', 'compaction'])('%s: errors', (service) => {
       const fnId = logicalId(ingest, 'AWS::Lambda::Function', {
         Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }) },
       });
@@ -329,7 +386,8 @@ describe('dev (default environment)', () => {
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
-      ingest.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+      // errors of 3 functions, quarantined records of 2 sources, the dead-letter queue
+      ingest.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     });
   });
 });
@@ -354,7 +412,7 @@ describe('prod (-c env=prod) and overrides', () => {
     expect(JSON.stringify((secretStatements[0] as Statement).Resource)).toMatch(
       /:secret:tcmpp-sla\/prod\/probe-feed-token-\?\?\?\?\?\?"/,
     );
-    ingest.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 2);
+    ingest.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 3);
   });
 
   it('takes a schedule, the feed URL and an alarm topic from context', () => {
@@ -373,7 +431,7 @@ describe('prod (-c env=prod) and overrides', () => {
     ingest.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ FEED_BASE_URL: 'https://feed.test/' }) },
     });
-    ingest.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 5);
+    ingest.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 6);
   });
 
   it('refuses an unknown environment', () => {

@@ -5,12 +5,14 @@
 // The bulk runs in-process through `main(argv, io)`; a representative subset, the worker-thread
 // scan of a large file and a broken stdout pipe run the real bundled CLI.
 
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliRun, sla, tempDir, writeJson } from '../support/cli.ts';
+import { slaAsync } from '../support/cli-async.ts';
 import { slaIntoClosedPipe } from '../support/cli-pipe.ts';
 import { linesOf, type MainRun, runMain, STACK_TRACE } from '../support/run-main.ts';
+import { sfnEnvironment, startSfnStub, useEnvironment } from '../support/sfn-stub.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A valid scenario, and builders that change one thing in it
@@ -746,5 +748,108 @@ describe('sla evaluate: line numbers of a file scanned by 2 worker threads', () 
     // assert: rejected as bad input, or the file scanned anyway and its problems reported
     const out = expectBadInput(run);
     expect(out.some((l) => l.includes('--workers') || l.includes(`${file}:`))).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// `sla recalc --state-machine-arn`: an ARN that is not a state machine's is bad input — exit 2,
+// the option named, no execution started (a Step Functions stand-in sees no request), no store
+// opened.
+
+describe('sla recalc: a bad --state-machine-arn', () => {
+  const BAD_ARN = /is not a state machine ARN/;
+  const recalc = (dir: string, ...extra: string[]): string[] => [
+    'recalc',
+    '--month',
+    '2026-06',
+    '--reason',
+    'exclusion ex-44 added',
+    '--local-dir',
+    join(dir, 'store'),
+    '--outbox',
+    join(dir, 'outbox'),
+    ...extra,
+  ];
+
+  it.each([
+    ['not an ARN', 'month-end'],
+    ['empty', ''],
+    ['an execution ARN', 'arn:aws:states:ap-east-1:123456789012:execution:MonthEnd:run-1'],
+    ['an account id of 4 digits', 'arn:aws:states:ap-east-1:1234:stateMachine:MonthEnd'],
+    ['a Lambda function ARN', 'arn:aws:lambda:ap-east-1:123456789012:function:month-end-plan'],
+    ['no state machine name', 'arn:aws:states:ap-east-1:123456789012:stateMachine:'],
+    ['a name with a space', 'arn:aws:states:ap-east-1:123456789012:stateMachine:Month End'],
+  ])('%s (%j): exit 2 naming --state-machine-arn, nothing started or written', async (_name, arn) => {
+    // arrange
+    const dir = tempDir();
+    const stub = await startSfnStub();
+    const restore = useEnvironment(sfnEnvironment(stub.url));
+    try {
+      // act
+      const run = await runMain(recalc(dir, '--state-machine-arn', arn));
+      // assert
+      const lines = expectBadInput(run);
+      expectProblem(lines, '--state-machine-arn', BAD_ARN);
+      expect(stub.requests).toEqual([]);
+      expect(existsSync(join(dir, 'store'))).toBe(false);
+      expect(existsSync(join(dir, 'outbox'))).toBe(false);
+    } finally {
+      restore();
+      await stub.close();
+    }
+  });
+
+  it('from SLA_STATE_MACHINE_ARN, with --dry-run, beside a bad --month: every problem named, the ARN as --state-machine-arn', async () => {
+    // arrange
+    const dir = tempDir();
+    const stub = await startSfnStub();
+    const restore = useEnvironment({
+      ...sfnEnvironment(stub.url),
+      SLA_STATE_MACHINE_ARN: 'arn:aws:states:::stateMachine:x',
+    });
+    try {
+      // act
+      const run = await runMain([
+        'recalc',
+        '--month',
+        '2026-6',
+        '--reason',
+        'x',
+        '--dry-run',
+        '--local-dir',
+        join(dir, 'store'),
+      ]);
+      // assert
+      const lines = expectBadInput(run);
+      expectProblem(lines, '--month', /./);
+      expectProblem(lines, '--state-machine-arn', /"arn:aws:states:::stateMachine:x" is not a state machine ARN/);
+      expect(stub.requests).toEqual([]);
+      expect(existsSync(join(dir, 'store'))).toBe(false);
+    } finally {
+      restore();
+      await stub.close();
+    }
+  });
+
+  it('through the real CLI: exit 2, one line naming --state-machine-arn, no request', async () => {
+    // arrange
+    const dir = tempDir();
+    const stub = await startSfnStub();
+    try {
+      // act
+      const run = await slaAsync(
+        recalc(dir, '--state-machine-arn', 'arn:aws:states:ap-east-1:123456789012:activity:MonthEnd'),
+        sfnEnvironment(stub.url),
+      );
+      // assert
+      const lines = expectBadInput(run);
+      expect(lines).toEqual([
+        'error: --state-machine-arn: "arn:aws:states:ap-east-1:123456789012:activity:MonthEnd" is not a state machine ARN',
+      ]);
+      expect(stub.requests).toEqual([]);
+      expect(existsSync(join(dir, 'store'))).toBe(false);
+    } finally {
+      await stub.close();
+    }
   });
 });

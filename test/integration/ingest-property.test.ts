@@ -9,6 +9,7 @@
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { epochHourOfSk } from '#adapters/dynamodb/keys.ts';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import { loadMinuteFacts } from '#adapters/dynamodb/minute-fact-repository.ts';
 import { putOrder } from '#adapters/dynamodb/registry-repository.ts';
@@ -121,7 +122,8 @@ const checkIngestion = async (model: IngestScenario, layout: IngestLayout): Prom
     const accountId = pk.slice('ACCOUNT#'.length);
     const periods = expected.periods.get(accountId);
     expect(periods, `hour items of an unknown account ${accountId}`).toBeDefined();
-    const base = Number((item.sk?.S ?? '').slice('HOUR#'.length)) * 60;
+    // the data is old: its hours are late items (DAY#<day>#LATE#<hour>), keyed like HOUR# by the epoch hour
+    const base = epochHourOfSk(item.sk?.S ?? '') * 60;
     for (const attribute of HOUR_FACT_ATTRIBUTES) {
       for (const m of item[attribute]?.NS ?? []) {
         expect(periods && inPeriods(periods, base + Number(m)), `${accountId} minute ${base + Number(m)}`).toBe(true);

@@ -1,5 +1,6 @@
 // Handlers refuse a bad configuration with an error naming the variable, before touching anything.
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultOptions as compactionOptions } from '../../functions/compact-minute-facts.ts';
 import { defaultDeps } from '../../functions/ingest-probe-feed.ts';
 import { defaultOptions } from '../../functions/run-prober.ts';
 import { ConfigError } from '../../shared/config.ts';
@@ -69,5 +70,52 @@ describe('prober handler configuration', () => {
   it('takes the documented defaults', () => {
     process.env = { ...saved, TABLE_NAME: 'sla-table' };
     expect(defaultOptions()).toMatchObject({ rounds: 10, roundIntervalMs: 60_000, timeoutMs: 5_000, concurrency: 32 });
+  });
+});
+
+describe('compaction handler configuration', () => {
+  it('names a missing TABLE_NAME', () => {
+    process.env = { ...saved };
+    delete process.env.TABLE_NAME;
+    expect(() => compactionOptions()).toThrow(new ConfigError('environment variable TABLE_NAME is required'));
+  });
+
+  it.each([
+    ['COMPACTION_MAX_DAYS_PER_RUN', '0', 1],
+    ['COMPACTION_MAX_DAYS_PER_RUN', 'x', 1],
+    ['COMPACTION_MAX_DAYS_PER_RUN', '2.5', 1],
+    ['COMPACTION_CONCURRENCY', '0', 1],
+    ['RETENTION_DAYS_AFTER_CLAIM_CLOSE', '-1', 0],
+  ])('names a malformed %s (%s)', (name, value, min) => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table', [name]: value };
+    expect(() => compactionOptions()).toThrow(ConfigError);
+    expect(() => compactionOptions()).toThrow(
+      new ConfigError(`environment variable ${name} must be a whole number ≥ ${min}, got "${value}"`),
+    );
+  });
+
+  it('names an unknown POLICY_TIME_ZONE', () => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table', POLICY_TIME_ZONE: 'Asia/Atlantis' };
+    expect(() => compactionOptions()).toThrow(/POLICY_TIME_ZONE must be an IANA time zone/);
+  });
+
+  it('takes the documented defaults, and the clock', () => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table' };
+    delete process.env.COMPACTION_MAX_DAYS_PER_RUN;
+    delete process.env.COMPACTION_CONCURRENCY;
+    const options = compactionOptions();
+    expect(options).toMatchObject({
+      timeZone: 'Asia/Shanghai',
+      retentionDaysAfterClaimClose: 30,
+      maxDaysPerRun: 3,
+      concurrency: 16,
+    });
+    expect(options.table.name).toBe('sla-table');
+    expect(Math.abs(options.now().getTime() - Date.now())).toBeLessThan(5_000);
+  });
+
+  it('takes the values the stack sets', () => {
+    process.env = { ...saved, TABLE_NAME: 'sla-table', COMPACTION_MAX_DAYS_PER_RUN: '7', COMPACTION_CONCURRENCY: '4' };
+    expect(compactionOptions()).toMatchObject({ maxDaysPerRun: 7, concurrency: 4 });
   });
 });

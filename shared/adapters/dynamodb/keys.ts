@@ -3,8 +3,8 @@
 // | entity                  | pk                        | sk                                  | notes |
 // |-------------------------|---------------------------|-------------------------------------|-------|
 // | minute facts (1 hour)   | ACCOUNT#<accountId>       | HOUR#<epoch hour, 9 digits>         | number sets of minute offsets 0..59 per state bit (ADD: idempotent, order-free); ttl |
-// | late minute facts       | ACCOUNT#<accountId>       | LATE#<epoch hour, 9 digits>         | as HOUR#, for results written after their UTC day was sealed |
 // | compacted day           | ACCOUNT#<accountId>       | DAY#<epoch day, 6 digits>           | the day's HOUR# items folded: one 180-byte bitmap per state bit; ttl |
+// | late minute facts       | ACCOUNT#<accountId>       | DAY#<epoch day>#LATE#<epoch hour 9d> | as HOUR#, for results written after their UTC day was sealed |
 // | account profile         | PROFILE                   | <accountId>                         | prober base URL, active flag (registry partition) |
 // | contact preferences     | CONTACT                   | <accountId>                         | notice channels (later stage) |
 // | order                   | ORDER                     | <accountId>#<orderId>               | registry partition: the month-end and ingest read all orders in one paged Query |
@@ -24,19 +24,28 @@
 // split between items. A UTC day is sealed SEAL_AFTER_MINUTES after it ends: results for it
 // written later go to LATE# items, so the day's HOUR# items never change after the seal, and the
 // daily compaction folds them into one DAY# item. The month-end reads an account-month with
-// three Queries on ACCOUNT#<id>: DAY# items (~31), HOUR# items of days not compacted yet (the
-// last hours), LATE# items (usually none) — see minute-fact-repository.ts.
+// two Queries on ACCOUNT#<id>: the DAY# range (~31 day items and the late hours, usually none)
+// and the HOUR# items of days not compacted yet (the last hours) — see minute-fact-repository.ts.
 
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
 
 export const accountPk = (accountId: string): string => `ACCOUNT#${accountId}`;
 export const hourSk = (epochHour: number): string => `HOUR#${String(epochHour).padStart(9, '0')}`;
-export const lateHourSk = (epochHour: number): string => `LATE#${String(epochHour).padStart(9, '0')}`;
-/** The epoch hour of a HOUR# or LATE# sort key. */
-export const epochHourOfSk = (sk: string): number => Number(sk.slice(5));
 export const daySk = (epochDay: number): string => `DAY#${String(epochDay).padStart(6, '0')}`;
-export const epochDayOfSk = (sk: string): number => Number(sk.slice('DAY#'.length));
+/**
+ * A late hour sorts right after its day's DAY# item, so one Query over a range of days reads the
+ * compacted days and every late result for them.
+ */
+export const lateHourSk = (epochHour: number): string =>
+  `${daySk(Math.floor(epochHour / 24))}#LATE#${String(epochHour).padStart(9, '0')}`;
+/** The highest sort key of a day's DAY# range (its DAY# item and its late hours). */
+export const dayRangeEndSk = (epochDay: number): string => `${daySk(epochDay)}#~`;
+export const isLateSk = (sk: string): boolean => sk.startsWith('DAY#') && sk.includes('#LATE#');
+export const isDaySk = (sk: string): boolean => sk.startsWith('DAY#') && !sk.includes('#LATE#');
+/** The epoch hour of a HOUR# or late-hour sort key. */
+export const epochHourOfSk = (sk: string): number => Number(sk.slice(sk.length - 9));
+export const epochDayOfSk = (sk: string): number => Number(sk.slice('DAY#'.length, 'DAY#'.length + 6));
 /** A UTC day is sealed this long after it ends: later results for it are LATE#. */
 export const SEAL_AFTER_MINUTES = 120;
 /** A sealed day is compacted no earlier than this after it ends (the seal plus an ingest run's longest life). */

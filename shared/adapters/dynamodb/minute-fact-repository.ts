@@ -19,10 +19,12 @@ import { ANY_OK, causeBit, OBSERVED, PLATFORM_FAILURE } from '#domain/probe.ts';
 import {
   accountPk,
   COMPACT_AFTER_MINUTES,
+  dayRangeEndSk,
   daySk,
   epochDayOfSk,
   epochHourOfSk,
   hourSk,
+  isLateSk,
   lateHourSk,
   SEAL_AFTER_MINUTES,
   TTL_ATTRIBUTE,
@@ -128,9 +130,9 @@ const PLANE_BYTES = MINUTES_PER_DAY / 8;
 
 /**
  * Reads an account's minute facts for epoch minutes [fromMinute, toMinute) into `facts`:
- * the compacted days (DAY#), the hours of the days not compacted yet (HOUR#, one Query per run of
- * such days), and the results that came after their day was sealed (LATE#). All are OR-ed, so a
- * minute found in several items counts once.
+ * the DAY# range (the compacted days, and the hours that came after their day was sealed), then
+ * the hours of the days not compacted yet (HOUR#, one Query per run of such days). All are OR-ed,
+ * so a minute found in several items counts once.
  */
 export const readMinuteFacts = async (
   table: Table,
@@ -144,8 +146,13 @@ export const readMinuteFacts = async (
   const firstDay = Math.floor(fromMinute / MINUTES_PER_DAY);
   const lastDay = Math.floor((toMinute - 1) / MINUTES_PER_DAY);
   const compacted = new Set<number>();
-  await queryRange(table, accountId, daySk(firstDay), daySk(lastDay), (item) => {
-    const day = epochDayOfSk(item.sk?.S ?? '');
+  await queryRange(table, accountId, daySk(firstDay), dayRangeEndSk(lastDay), (item) => {
+    const sk = item.sk?.S ?? '';
+    if (isLateSk(sk)) {
+      foldHourItem(item, fromMinute, toMinute, record);
+      return;
+    }
+    const day = epochDayOfSk(sk);
     compacted.add(day);
     const base = day * MINUTES_PER_DAY;
     const from = Math.max(fromMinute - base, 0);
@@ -171,9 +178,6 @@ export const readMinuteFacts = async (
     );
     day = end;
   }
-  await queryRange(table, accountId, lateHourSk(firstHour), lateHourSk(lastHour), (item) =>
-    foldHourItem(item, fromMinute, toMinute, record),
-  );
 };
 
 /** True when results for `epochDay` arriving at `nowMs` go to LATE# items (the day is sealed). */
@@ -183,6 +187,49 @@ export const isSealed = (epochDay: number, nowMs: number): boolean =>
 /** The last UTC day that may be compacted at `nowMs`. */
 export const lastCompactableDay = (nowMs: number): number =>
   Math.floor((Math.floor(nowMs / 60_000) - COMPACT_AFTER_MINUTES) / MINUTES_PER_DAY) - 1;
+
+/** The DAY# item of an account-day: per state bit present, its bitmap over the day's minutes. */
+export const dayItem = (
+  accountId: string,
+  epochDay: number,
+  page: ArrayLike<number>,
+  expiresAt: number,
+  hourItems: number,
+): Record<string, AttributeValue> => {
+  const item: Record<string, AttributeValue> = {
+    pk: { S: accountPk(accountId) },
+    sk: { S: daySk(epochDay) },
+    hours: { N: String(hourItems) },
+    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
+  };
+  for (const [attribute, bit] of SETS) {
+    const plane = new Uint8Array(PLANE_BYTES);
+    let any = false;
+    for (let i = 0; i < MINUTES_PER_DAY; i++) {
+      if (((page[i] ?? 0) & bit) !== 0) {
+        plane[i >> 3] = (plane[i >> 3] ?? 0) | (1 << (i & 7));
+        any = true;
+      }
+    }
+    if (any) item[attribute] = { B: plane };
+  }
+  return item;
+};
+
+/** An HOUR# (or LATE#) item as one write would leave it on an empty table (seeding, tests). */
+export const hourItem = (hour: HourFacts): Record<string, AttributeValue> => {
+  const item: Record<string, AttributeValue> = {
+    pk: { S: accountPk(hour.accountId) },
+    sk: { S: hour.late ? lateHourSk(hour.epochHour) : hourSk(hour.epochHour) },
+    [TTL_ATTRIBUTE]: { N: String(hour.expiresAt) },
+  };
+  for (const [attribute, bit] of SETS) {
+    const minutes: string[] = [];
+    for (let m = 0; m < 60; m++) if (((hour.states[m] ?? 0) & bit) !== 0) minutes.push(String(m));
+    if (minutes.length > 0) item[attribute] = { NS: minutes };
+  }
+  return item;
+};
 
 /**
  * Folds an account's HOUR# items of a sealed UTC day into one DAY# item (written even when the
@@ -205,25 +252,9 @@ export const compactDay = async (
       page[minute - base] = (page[minute - base] ?? 0) | bits;
     });
   });
-  const item: Record<string, AttributeValue> = {
-    pk: { S: accountPk(accountId) },
-    sk: { S: daySk(epochDay) },
-    hours: { N: String(hourItems) },
-    [TTL_ATTRIBUTE]: { N: String(expiresAt) },
-  };
+  const item = dayItem(accountId, epochDay, page, expiresAt, hourItems);
   let observedMinutes = 0;
   for (const v of page) if (v !== 0) observedMinutes++;
-  for (const [attribute, bit] of SETS) {
-    const plane = new Uint8Array(PLANE_BYTES);
-    let any = false;
-    for (let i = 0; i < MINUTES_PER_DAY; i++) {
-      if (((page[i] ?? 0) & bit) !== 0) {
-        plane[i >> 3] = (plane[i >> 3] ?? 0) | (1 << (i & 7));
-        any = true;
-      }
-    }
-    if (any) item[attribute] = { B: plane };
-  }
   const result = await table.client.send(
     new PutItemCommand({ TableName: table.name, Item: item, ReturnConsumedCapacity: 'TOTAL' }),
   );

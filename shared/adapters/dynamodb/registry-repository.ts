@@ -170,6 +170,58 @@ export const listOrders = async (table: Table): Promise<OrderRecord[]> => {
   return orders;
 };
 
+/**
+ * The orders of every account id in [firstAccountId, lastAccountId] (sorted as DynamoDB sorts
+ * keys): one paged Query on the registry partition — a batch of accounts reads its orders at once.
+ * Each account's records, or the first that cannot be read.
+ */
+export const readOrdersOfRange = async (
+  table: Table,
+  firstAccountId: string,
+  lastAccountId: string,
+): Promise<Map<string, OrderRecord[] | CorruptOrder>> => {
+  const byAccount = new Map<string, OrderRecord[] | CorruptOrder>();
+  let startKey: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': { S: ORDER_PK },
+          ':from': { S: `${firstAccountId}#` },
+          ':to': { S: `${lastAccountId}#\uffff` },
+        },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('read', page.ConsumedCapacity);
+    for (const item of page.Items ?? []) {
+      const o = orderOf(item);
+      const known = byAccount.get(o.accountId);
+      if (known !== undefined && !Array.isArray(known)) continue;
+      if (isCorrupt(o)) byAccount.set(o.accountId, o);
+      else byAccount.set(o.accountId, [...(known ?? []), o]);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return byAccount;
+};
+
+/** An account's orders from readOrdersOfRange's answer; a record that cannot be read is an error naming it. */
+export const ordersOfAccount = (
+  byAccount: ReadonlyMap<string, OrderRecord[] | CorruptOrder>,
+  accountId: string,
+): OrderRecord[] => {
+  const found = byAccount.get(accountId);
+  if (found === undefined) return [];
+  if (!Array.isArray(found))
+    throw new CorruptRecordError(`order ${found.accountId}/${found.orderId}: ${found.problem}`);
+  return found;
+};
+
 /** One account's orders: a Query on the registry partition by the `<accountId>#` prefix. */
 export const listAccountOrders = async (table: Table, accountId: string): Promise<OrderRecord[]> =>
   (await queryAll(table, ORDER_PK, `${accountId}#`)).map((item) => {

@@ -6,6 +6,7 @@
 
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -54,6 +55,45 @@ export const getLatest = async (
   return body === undefined ? undefined : (JSON.parse(body) as LatestPointer);
 };
 
+/**
+ * The LATEST pointers of many service months at once (BatchGetItem, 100 keys a request, strongly
+ * consistent; unprocessed keys asked again): key `<accountId>/<orderId>/<month>` → pointer or undefined.
+ */
+export const getLatestMany = async (
+  table: Table,
+  keys: readonly { accountId: string; orderId: string; month: string }[],
+): Promise<Map<string, LatestPointer | undefined>> => {
+  const found = new Map<string, LatestPointer | undefined>();
+  for (const k of keys) found.set(latestKey(k.accountId, k.orderId, k.month), undefined);
+  for (let i = 0; i < keys.length; i += 100) {
+    let wanted: Record<string, AttributeValue>[] = keys.slice(i, i + 100).map((k) => ({
+      pk: { S: resultPk(k.accountId) },
+      sk: { S: resultLatestSk(k.month, k.orderId) },
+    }));
+    for (let attempt = 0; wanted.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** Math.min(attempt, 6)));
+      const result = await table.client.send(
+        new BatchGetItemCommand({
+          RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      table.meter.add('read', result.ConsumedCapacity);
+      for (const item of result.Responses?.[table.name] ?? []) {
+        const accountId = (item.pk?.S ?? '').slice('RESULT#'.length);
+        const [month = '', orderId = ''] = (item.sk?.S ?? '').split('#');
+        const body = item.doc?.S;
+        if (body !== undefined) found.set(latestKey(accountId, orderId, month), JSON.parse(body) as LatestPointer);
+      }
+      wanted = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
+    }
+  }
+  return found;
+};
+
+export const latestKey = (accountId: string, orderId: string, month: string): string =>
+  `${accountId}/${orderId}/${month}`;
+
 export type RecordOutcome =
   | { readonly kind: 'unchanged'; readonly latest: LatestPointer }
   /** a dry run: what recording would do, nothing written */
@@ -65,9 +105,14 @@ export type RecordOutcome =
  * Records an evaluation: a new version when the fingerprint differs from the latest one (or
  * there is none), nothing otherwise. `concurrent` when another run recorded a version first.
  */
-export const recordResult = async (table: Table, result: Omit<StoredResult, 'version'>): Promise<RecordOutcome> => {
+export const recordResult = async (
+  table: Table,
+  result: Omit<StoredResult, 'version'>,
+  /** the latest pointer when the caller has just read it (getLatestMany); otherwise it is read here */
+  known?: { readonly previous: LatestPointer | undefined },
+): Promise<RecordOutcome> => {
   const { accountId, month, orderId } = result.report;
-  const previous = await getLatest(table, accountId, month, orderId);
+  const previous = known ? known.previous : await getLatest(table, accountId, month, orderId);
   if (previous && previous.fingerprint === result.fingerprint) return { kind: 'unchanged', latest: previous };
   const version = (previous?.version ?? 0) + 1;
   const latest: LatestPointer = {

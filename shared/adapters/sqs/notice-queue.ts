@@ -5,7 +5,12 @@
 // queue refuses for its own reasons are sent again with backoff, and a notice that still cannot
 // be queued fails the call (the caller's retry finds the notice pending and sends it again).
 
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SQSClient,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
 import type { NoticeRecord } from '#adapters/dynamodb/notice-repository.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 
