@@ -12,7 +12,7 @@
 //                                              batch's orders and pointers at once, facts, windows,
 //                                              versioned results, the batch's outcome)
 //   Summarise        month-end-summarise       nothing on the table
-//   NotifyBatch      month-end-notify-batch    GetItem, PutItem, Query, UpdateItem (results, notices);
+//   NotifyBatch      month-end-notify-batch    BatchGetItem, GetItem, PutItem, Query, UpdateItem (results, notices);
 //                                              SendMessage to the notice queue
 //   A scheduled start gives no month: Plan takes the month before `scheduledTime` in the policy
 //   zone (shared/month-end/month-end-steps.ts withMonth). The Map items are batch numbers; each
@@ -27,7 +27,6 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -39,6 +38,7 @@ import {
 } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   type CfnStateMachine,
   DefinitionBody,
@@ -46,10 +46,10 @@ import {
   JitterType,
   JsonPath,
   LogLevel,
+  Pass,
   type RetryProps,
   StateMachine,
   StateMachineType,
-  Pass,
   TaskInput,
   Wait,
   WaitTime,
@@ -64,9 +64,21 @@ import { POLICY_TIME_ZONE } from './ingest-stack.ts';
 export const MONTH_END_TABLE_ACTIONS = {
   plan: ['dynamodb:PutItem', 'dynamodb:Query'],
   // BatchGetItem: the LATEST pointers of a whole batch in one request
-  evaluateBatch: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  evaluateBatch: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+  ],
   summarise: [],
-  notifyBatch: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  notifyBatch: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+  ],
 } as const;
 
 /** Powertools service names: the `service` key of every log line and metric dimension. */
@@ -374,7 +386,8 @@ export class MonthEndStack extends Stack {
     });
 
     const stateMachine = new StateMachine(this, 'MonthEndStateMachine', {
-      comment: 'TCMPP SLA month-end: plan, evaluate account batches, summarise, wait for the claim windows, queue the notices',
+      comment:
+        'TCMPP SLA month-end: plan, evaluate account batches, summarise, wait for the claim windows, queue the notices',
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(
         plan.next(evaluateBatches).next(summarise).next(waitForClaimWindows).next(notifyBatches).next(done),
@@ -399,7 +412,12 @@ export class MonthEndStack extends Stack {
       reason:
         'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and the CloudWatch Logs vended delivery calls Step Functions logging needs (logs:*LogDelivery*, *ResourcePolic*, DescribeLogGroups) do not support resource-level permissions.',
     });
-    for (const fn of [this.planFunction, this.evaluateBatchFunction, this.summariseFunction, this.notifyBatchFunction]) {
+    for (const fn of [
+      this.planFunction,
+      this.evaluateBatchFunction,
+      this.summariseFunction,
+      this.notifyBatchFunction,
+    ]) {
       const functionArn = `<${this.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>`;
       role.acknowledge({
         id: `AwsSolutions-IAM5[Resource::${functionArn}:*]`,

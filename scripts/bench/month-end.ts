@@ -10,12 +10,17 @@
 //
 //   {"accounts","wallMs","accountsPerSecond","rruPerAccount","awsStateTransitionsPerAccount","peakRssMb", …}
 //
+// dynalite runs in a child process (scripts/bench/dynalite-server.mjs); peakRssMb is this process's.
+//
 // The clock of the run is just after the claim windows open, so the notice step runs too.
 // Env: BENCH_ACCOUNTS (10000), BENCH_SEED.
 
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '#adapters/dynamodb/create-table.ts';
 import { COMPACTION_SOURCE } from '#adapters/dynamodb/keys.ts';
-import { startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
+import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
 import { dayItem, hourItem, lastCompactableDay } from '#adapters/dynamodb/minute-fact-repository.ts';
 import { advanceWatermark, putOrder } from '#adapters/dynamodb/registry-repository.ts';
 import { drainQueue, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
@@ -34,9 +39,16 @@ const STARTED_AT = Date.parse('2026-11-01T02:00:00+08:00');
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 const random = seededRandom(Number(process.env.BENCH_SEED ?? 20261101));
 
-const local = await startLocalDynamo('tcmpp-sla-bench');
+// dynalite in a process of its own (scripts/bench/dynalite-server.mjs): the endpoint and the
+// pipeline each get a core, as a DynamoDB endpoint and its client would
+const server = spawn(process.execPath, [new URL('./dynalite-server.mjs', import.meta.url).pathname], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
+const { port } = JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as { port: number };
+const table = makeTable('tcmpp-sla-bench', localClientConfig(`http://127.0.0.1:${port}`));
+await ensureTable(table);
 const sqs = await startLocalSqs();
-const { table } = local;
 
 const accounts = Array.from({ length: ACCOUNTS }, (_, i) => `acc-${String(i + 1).padStart(5, '0')}`);
 
@@ -152,7 +164,8 @@ if (summary.failedCount > 0 || summary.evaluated !== ACCOUNTS || notices.windowO
   throw new Error(`the run is wrong: ${JSON.stringify({ summary, notices, queued })}`);
 }
 await sqs.close();
-await local.close();
+table.client.destroy();
+server.stdin?.end();
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 console.log(
   JSON.stringify({

@@ -6,13 +6,15 @@
 //   correction   a later version whose tier or voucher differs from what the customer was last
 //                told (one per such version).
 //
-// Primary course, per account of the batch:
-//   1. its service months in the month (orders), the latest version of each, its notices;
+// Primary course, per batch (a few requests for all its accounts) and account:
+//   1. its service months in the month (orders), the latest version of each, whether a window-open
+//      notice exists — and only then its other notices;
 //   2. what is due (noticeDue) is recorded pending — the record's key makes it once;
 //   3. pending notices (this run's, or an interrupted earlier attempt's) are queued, then marked enqueued.
 
 import {
   createNotice,
+  getWindowOpenMany,
   listNotices,
   markEnqueued,
   type NoticeRecord,
@@ -20,14 +22,15 @@ import {
   type StoredNotice,
   type Told,
 } from '#adapters/dynamodb/notice-repository.ts';
-import { listAccountOrders } from '#adapters/dynamodb/registry-repository.ts';
-import { getLatest, getVersion, type LatestPointer } from '#adapters/dynamodb/result-repository.ts';
+import { ordersOfAccount } from '#adapters/dynamodb/registry-repository.ts';
+import { getVersion, type LatestPointer, latestKey } from '#adapters/dynamodb/result-repository.ts';
 import { getBatch } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { type NoticeMessage, type NoticeQueue, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { ordersFromRecords } from '#ingest/ingest-probes.ts';
 import { LISTED_PER_BATCH, type NotifyInput, type NotifyOutput } from './contracts.ts';
+import { prefetchBatch } from './month-end-steps.ts';
 
 export interface NotifySettings {
   readonly table: Table;
@@ -76,42 +79,53 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
     );
   }
   const { accounts } = await getBatch(table, input.runId, input.batch);
+  // the batch's orders and LATEST pointers, and its window-open notices, in a few requests: an
+  // account never told anything, with nothing to tell, costs no request of its own
+  const { orders, latest } = await prefetchBatch(table, accounts, input.month, settings.timeZone);
+  const serviceMonths = [...latest.keys()].map((key) => {
+    const [accountId = '', orderId = '', month = ''] = key.split('/');
+    return { accountId, orderId, month };
+  });
+  const windowOpen = await getWindowOpenMany(table, serviceMonths);
   const toSend: NoticeRecord[] = [];
-  let windowOpen = 0;
+  let windowOpenCount = 0;
   let corrections = 0;
   let resent = 0;
   const failed: { accountId: string; error: string }[] = [];
   for (const accountId of accounts) {
     try {
-      const orders = ordersFromRecords(await listAccountOrders(table, accountId));
+      const records = ordersOfAccount(orders, accountId);
       const orderIds = [
         ...new Set(
-          orders
+          ordersFromRecords(records)
             .flatMap((o) => serviceMonthsOf(o, settings.timeZone).filter((m) => m.month === input.month))
             .map((m) => m.orderId),
         ),
       ];
-      const notices = await listNotices(table, accountId, input.month);
+      const keyOf = (orderId: string) => latestKey(accountId, orderId, input.month);
+      const told = orderIds.some((orderId) => windowOpen.get(keyOf(orderId)) !== undefined);
+      // told before: every notice of the month (corrections, pending ones); else there are none
+      const notices = told ? await listNotices(table, accountId, input.month) : [];
       for (const n of notices) {
         if (n.status !== 'pending') continue;
         toSend.push(n);
         resent++;
       }
       for (const orderId of orderIds) {
-        const latest = await getLatest(table, accountId, input.month, orderId);
+        const pointer = latest.get(keyOf(orderId));
         const due = noticeDue(
-          latest,
+          pointer,
           notices.filter((n) => n.orderId === orderId),
         );
-        if (due === undefined || latest === undefined) continue;
+        if (due === undefined || pointer === undefined) continue;
         const fields = {
           kind: due.kind,
           accountId,
           orderId,
           month: input.month,
-          version: latest.version,
-          compensationPercent: latest.compensationPercent,
-          voucher: latest.voucher,
+          version: pointer.version,
+          compensationPercent: pointer.compensationPercent,
+          voucher: pointer.voucher,
         };
         const notice: NoticeRecord = {
           noticeId: noticeIdOf(fields),
@@ -123,7 +137,7 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
         const outcome = await createNotice(table, notice);
         if (outcome.created) {
           toSend.push(notice);
-          if (due.kind === 'window-open') windowOpen++;
+          if (due.kind === 'window-open') windowOpenCount++;
           else corrections++;
         } else if (outcome.existing.status === 'pending' && !toSend.some((n) => n.noticeId === notice.noticeId)) {
           toSend.push(outcome.existing);
@@ -143,7 +157,13 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
   }
   await sendNotices(settings.queue, messages);
   for (const notice of toSend) await markEnqueued(table, notice, now);
-  return { windowOpen, corrections, resent, failedCount: failed.length, failed: failed.slice(0, LISTED_PER_BATCH) };
+  return {
+    windowOpen: windowOpenCount,
+    corrections,
+    resent,
+    failedCount: failed.length,
+    failed: failed.slice(0, LISTED_PER_BATCH),
+  };
 };
 
 const withoutStatus = (notice: NoticeRecord | StoredNotice): NoticeRecord => {

@@ -1,7 +1,7 @@
 // The month-end stack as deployed: built in-process by infra/app.ts with the feature flags of
 // cdk.json and bundling skipped (context aws:cdk:bundling-stacks = []). Assertions are on the
-// properties that matter — the schedule, the workflow's states, logging, tracing, grants, alarms —
-// never a whole template or a whole definition.
+// properties that matter — the schedule, the workflow's states, logging, tracing, grants, alarms,
+// the notice queue of the stateful stack — never a whole template or a whole definition.
 import { readFileSync } from 'node:fs';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSlaApp, type SlaStacks } from '../../infra/app.ts';
 import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
+import { NOTICE_MAX_RECEIVES, NOTICE_WORKER_TIMEOUT_SECONDS } from '../../infra/stacks/stateful-stack.ts';
 import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
 
 type Json = Record<string, unknown>;
@@ -233,29 +234,96 @@ describe('month-end stack (dev)', () => {
       expect(task.Retry[0]?.ErrorEquals).not.toContain('States.TaskFailed');
     });
 
-    it('Summarise: the summarise function with month, runId and the batch results', () => {
-      expect(state(MONTH_END_STATES.summarise)).toMatchObject({
+    it('Summarise: the summarise function with month, runId and the batch results; the summary goes beside the plan', () => {
+      const summarise = state(MONTH_END_STATES.summarise) as Json;
+      expect(summarise).toMatchObject({
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
         Parameters: {
           FunctionName: fakeFunctionArn(functionId(monthEnd, MONTH_END_SERVICES.summarise)),
           Payload: { 'month.$': '$.month', 'runId.$': '$.runId', 'batches.$': '$.batchResults' },
         },
-        OutputPath: '$.Payload',
+        ResultSelector: { 'summary.$': '$.Payload' },
+        ResultPath: '$.summarised',
         Next: MONTH_END_STATES.waitForClaimWindows,
       });
+      // the plan's batches must travel on to NotifyBatches: no OutputPath may cut them off
+      expect(summarise.OutputPath).toBeUndefined();
     });
 
-    it('WaitForClaimWindows waits until $.opensAt, then Done', () => {
+    it('WaitForClaimWindows waits until the summary’s opensAt, then NotifyBatches', () => {
       expect(state(MONTH_END_STATES.waitForClaimWindows)).toMatchObject({
         Type: 'Wait',
-        TimestampPath: '$.opensAt',
-        Next: MONTH_END_STATES.done,
+        TimestampPath: '$.summarised.summary.opensAt',
+        Next: MONTH_END_STATES.notifyBatches,
       });
-      expect(state(MONTH_END_STATES.done)).toMatchObject({ Type: 'Succeed' });
     });
 
-    it('its role may invoke the three functions (and their versions), and nothing else of Lambda', () => {
+    it('NotifyBatches: a DISTRIBUTED Map over the same $.batches, each item its batch and opensAt, 10 at a time', () => {
+      expect(state(MONTH_END_STATES.notifyBatches)).toMatchObject({
+        Type: 'Map',
+        ItemsPath: '$.batches',
+        ItemSelector: {
+          'runId.$': '$$.Map.Item.Value.runId',
+          'batch.$': '$$.Map.Item.Value.batch',
+          'month.$': '$$.Map.Item.Value.month',
+          'opensAt.$': '$.summarised.summary.opensAt',
+        },
+        MaxConcurrency: 10,
+        ResultPath: '$.notices',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: MONTH_END_STATES.notifyBatch,
+        },
+        Next: MONTH_END_STATES.done,
+      });
+      const map = state(MONTH_END_STATES.notifyBatches) as { ItemSelector: Json };
+      expect(Object.keys(map.ItemSelector).sort()).toEqual(['batch.$', 'month.$', 'opensAt.$', 'runId.$']);
+    });
+
+    it('NotifyBatch: the notify-batch function, retried on Lambda’s transient errors and on NoticeEnqueueError', () => {
+      const map = state(MONTH_END_STATES.notifyBatches) as { ItemProcessor: StateMachineDefinition };
+      expect(Object.keys(map.ItemProcessor.States)).toEqual([MONTH_END_STATES.notifyBatch]);
+      const task = state(MONTH_END_STATES.notifyBatch, map.ItemProcessor.States) as {
+        Retry: { ErrorEquals: string[] }[];
+      };
+      expect(task).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: {
+          FunctionName: fakeFunctionArn(functionId(monthEnd, MONTH_END_SERVICES.notifyBatch)),
+          'Payload.$': '$',
+        },
+        OutputPath: '$.Payload',
+        End: true,
+      });
+      const backoff = {
+        IntervalSeconds: 2,
+        BackoffRate: 2,
+        MaxAttempts: 6,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      };
+      expect(task.Retry).toEqual([
+        { ErrorEquals: expect.arrayContaining(LAMBDA_TRANSIENT_ERRORS), ...backoff },
+        // the queue refused some messages: they stay pending, and the retry sends them
+        { ErrorEquals: ['NoticeEnqueueError'], ...backoff },
+      ]);
+      // its other errors (NoticeTooEarlyError, a missing batch) would fail the same way again
+      expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+      expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
+    });
+
+    it('Done: a Pass whose output is the summary and the notices of each batch', () => {
+      expect(state(MONTH_END_STATES.done)).toEqual({
+        Type: 'Pass',
+        Comment: expect.any(String),
+        Parameters: { 'summary.$': '$.summarised.summary', 'notices.$': '$.notices' },
+        End: true,
+      });
+    });
+
+    it('its role may invoke the four functions (and their versions), and nothing else of Lambda', () => {
       const roleId = logicalId(monthEnd, 'AWS::IAM::Role', {
         AssumeRolePolicyDocument: Match.objectLike({
           Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })],
@@ -281,12 +349,28 @@ describe('month-end stack (dev)', () => {
         'Fn::GetAtt': [stacks.stateful.getLogicalId(stacks.stateful.tableKey.node.defaultChild as never), 'Arn'],
       });
 
+    const noticeQueueArn = () =>
+      crossStackRef(stacks.stateful, {
+        'Fn::GetAtt': [stacks.stateful.getLogicalId(stacks.stateful.noticeQueue.node.defaultChild as never), 'Arn'],
+      });
+    const KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
+
     it.each([
-      [MONTH_END_SERVICES.plan, ['dynamodb:Query'], ['kms:Decrypt']],
+      // Query the orders; PutItem the run's batches
+      [MONTH_END_SERVICES.plan, ['dynamodb:PutItem', 'dynamodb:Query'], KEY_ACTIONS],
+      // BatchGetItem the batch's LATEST pointers; GetItem the batch; PutItem versions; Query orders, facts,
+      // windows; UpdateItem the batch's outcome
       [
         MONTH_END_SERVICES.evaluateBatch,
-        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-        ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        KEY_ACTIONS,
+      ],
+      // BatchGetItem the batch's window-open notices; GetItem the batch, results; PutItem notices; Query
+      // orders, notices; UpdateItem pending → enqueued
+      [
+        MONTH_END_SERVICES.notifyBatch,
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        KEY_ACTIONS,
       ],
     ])('%s may only %j on the table itself, and %j on its key', (service, tableActions, keyActions) => {
       const statements = statementsOfFunction(monthEnd, service);
@@ -301,6 +385,47 @@ describe('month-end stack (dev)', () => {
       expect(kms).toHaveLength(1);
       expect([...asArray(kms[0]?.Action ?? [])].sort()).toEqual(keyActions);
       expectToMatch(kms[0]?.Resource, keyArn());
+    });
+
+    it('notify-batch may send to the notice queue, and nothing else of SQS', () => {
+      const sqs = withPrefix(statementsOfFunction(monthEnd, MONTH_END_SERVICES.notifyBatch), 'sqs:');
+      expect(sqs).toHaveLength(1);
+      expect(sqs[0]?.Effect).toBe('Allow');
+      // queue.grantSendMessages: SendMessage (SendMessageBatch too), and the two read-only lookups CDK adds
+      expect([...asArray(sqs[0]?.Action ?? [])].sort()).toEqual([
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ]);
+      expectToMatch(sqs[0]?.Resource, noticeQueueArn());
+      // the queue is SQS-managed encrypted: the one key this function may use is the table's
+      const kms = withPrefix(statementsOfFunction(monthEnd, MONTH_END_SERVICES.notifyBatch), 'kms:');
+      expect(kms).toHaveLength(1);
+      expectToMatch(kms[0]?.Resource, keyArn());
+    });
+
+    it('no other function has anything of SQS', () => {
+      for (const service of [MONTH_END_SERVICES.plan, MONTH_END_SERVICES.evaluateBatch, MONTH_END_SERVICES.summarise]) {
+        expect(withPrefix(statementsOfFunction(monthEnd, service), 'sqs:'), service).toEqual([]);
+      }
+    });
+
+    it('notify-batch: the notice queue’s URL, the table, the policy zone', () => {
+      const queueUrl = crossStackRef(stacks.stateful, {
+        Ref: stacks.stateful.getLogicalId(stacks.stateful.noticeQueue.node.defaultChild as never),
+      });
+      monthEnd.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: MONTH_END_SERVICES.notifyBatch,
+            NOTICE_QUEUE_URL: queueUrl,
+            TABLE_NAME: Match.anyValue(),
+            POLICY_TIME_ZONE: 'Asia/Shanghai',
+          }),
+        },
+      });
     });
 
     it('summarise has nothing on the table or its key, and no TABLE_NAME', () => {
@@ -327,7 +452,7 @@ describe('month-end stack (dev)', () => {
             POWERTOOLS_SERVICE_NAME: service,
             TABLE_NAME: Match.anyValue(),
             POLICY_TIME_ZONE: 'Asia/Shanghai',
-            MONTH_END_BATCH_SIZE: '50',
+            MONTH_END_BATCH_SIZE: '100',
             MAINTENANCE_MIN_NOTICE_HOURS: '0',
             COVERAGE_MIN_PERCENT: '90',
           }),
@@ -335,19 +460,35 @@ describe('month-end stack (dev)', () => {
       });
     });
 
-    it('no function may scan, delete, batch-write or update; no wildcard action but the key grant’s', () => {
+    it('no function may scan, delete, batch-write or transact; only evaluate-batch and notify-batch batch-read and update; no wildcard action but the key grant’s', () => {
       const every = Object.values(monthEnd.findResources('AWS::IAM::Policy')).flatMap((p) =>
         (
           p as { Properties: { PolicyDocument: { Statement: Statement[] } } }
         ).Properties.PolicyDocument.Statement.flatMap((s) => asArray(s.Action)),
       );
       expect(every.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
-        expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem']),
+        expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
       );
       expect(
-        every.filter((a) => /^dynamodb:(Scan|Delete|Batch|Update|Transact|PartiQL)/.test(a) || a === 'dynamodb:*'),
+        every.filter(
+          (a) => /^dynamodb:(Scan|Delete|BatchWrite|Transact|PartiQL|UpdateTable)/.test(a) || a === 'dynamodb:*',
+        ),
       ).toEqual([]);
+      const allowedTo = (action: string) =>
+        Object.values(MONTH_END_SERVICES)
+          .filter((service) => statementsOfFunction(monthEnd, service).some((s) => asArray(s.Action).includes(action)))
+          .sort();
+      expect(allowedTo('dynamodb:UpdateItem')).toEqual(
+        [MONTH_END_SERVICES.evaluateBatch, MONTH_END_SERVICES.notifyBatch].sort(),
+      );
+      expect(allowedTo('dynamodb:BatchGetItem')).toEqual(
+        [MONTH_END_SERVICES.evaluateBatch, MONTH_END_SERVICES.notifyBatch].sort(),
+      );
       expect(every.filter((a) => a.includes('*') && !a.startsWith('kms:'))).toEqual([]);
+      // nobody here receives, deletes or purges notices: that is the notice worker's
+      expect(
+        every.filter((a) => a.startsWith('sqs:') && !/^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)),
+      ).toEqual([]);
     });
   });
 
@@ -387,6 +528,89 @@ describe('month-end stack (dev)', () => {
       const withTopic = Template.fromStack(build({ alarmTopicArn: topic }).monthEnd);
       withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 4);
     });
+  });
+});
+
+describe('stateful stack (dev): the notice queue', () => {
+  let stacks: ReturnType<typeof build>;
+  let stateful: Template;
+  let queueId: string;
+  let deadLetterId: string;
+
+  beforeAll(() => {
+    stacks = build();
+    stateful = Template.fromStack(stacks.stateful);
+    queueId = stacks.stateful.getLogicalId(stacks.stateful.noticeQueue.node.defaultChild as never);
+    deadLetterId = stacks.stateful.getLogicalId(stacks.stateful.noticeDeadLetterQueue.node.defaultChild as never);
+  });
+
+  const FOURTEEN_DAYS = 14 * 86_400;
+
+  it('two queues: the notice queue and its dead-letter queue', () => {
+    stateful.resourceCountIs('AWS::SQS::Queue', 2);
+    expect(queueId).not.toBe(deadLetterId);
+  });
+
+  it('SQS-managed encryption, 14 days’ retention, a visibility timeout of six notice-worker timeouts (360 s), retained', () => {
+    expect(6 * NOTICE_WORKER_TIMEOUT_SECONDS).toBe(360);
+    stateful.hasResource('AWS::SQS::Queue', {
+      Properties: Match.objectLike({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: FOURTEEN_DAYS,
+        VisibilityTimeout: 360,
+        KmsMasterKeyId: Match.absent(),
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(Object.keys(stateful.findResources('AWS::SQS::Queue', { Properties: { VisibilityTimeout: 360 } }))).toEqual([
+      queueId,
+    ]);
+  });
+
+  it('a message received 5 times goes to the dead-letter queue', () => {
+    expect(NOTICE_MAX_RECEIVES).toBe(5);
+    const queue = stateful.toJSON().Resources[queueId] as { Properties: Json };
+    expect(queue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] },
+      maxReceiveCount: 5,
+    });
+  });
+
+  it('the dead-letter queue: SQS-managed encryption, 14 days, retained, no redrive of its own', () => {
+    const dlq = stateful.toJSON().Resources[deadLetterId] as Json & { Properties: Json };
+    expect(dlq).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: FOURTEEN_DAYS },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(dlq.Properties.RedrivePolicy).toBeUndefined();
+  });
+
+  it.each([
+    ['notice queue', () => queueId],
+    ['dead-letter queue', () => deadLetterId],
+  ])('the %s refuses requests without TLS', (_, id) => {
+    stateful.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: { 'Fn::GetAtt': [id(), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('the month-end stack gets the queue by cross-stack reference, its ARN and its URL', () => {
+    const outputs = Object.values(stateful.toJSON().Outputs as Record<string, { Value: unknown }>).map((o) => o.Value);
+    expect(outputs).toEqual(expect.arrayContaining([{ 'Fn::GetAtt': [queueId, 'Arn'] }, { Ref: queueId }]));
   });
 });
 

@@ -1,11 +1,13 @@
 // The month-end under DynamoDB faults: throttling and 5xx injected into the SDK client during the
 // evaluation end in the same stored results as a clean run; an account whose evaluation exhausts
 // the SDK's retries, or whose record is corrupt, fails alone and a clean re-run completes it with
-// one version; a second scheduled run of the same month changes nothing.
+// one version; a second scheduled run of the same month changes nothing. The run's batch records
+// (RUN#<runId>, written by Plan, read and completed by EvaluateBatch) are the batch's, not an
+// account's: a fault there that exhausts the retries fails the batch, and a re-run completes it.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -17,25 +19,33 @@ vi.hoisted(() => {
 import '../support/promise-with-resolvers.ts';
 
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { ORDER_PK, orderSk, resultLatestSk, resultPk } from '#adapters/dynamodb/keys.ts';
+import { ORDER_PK, orderSk, resultLatestSk, resultPk, runPk } from '#adapters/dynamodb/keys.ts';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import type { OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
 import { listResults, type StoredResult } from '#adapters/dynamodb/result-repository.ts';
+import { getBatch } from '#adapters/dynamodb/run-repository.ts';
 import { localClientConfig, type Table } from '#adapters/dynamodb/table.ts';
-import type { BatchInput, BatchOutput, SummaryOutput } from '#month-end/contracts.ts';
+import { drainQueue, type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
+import type { NoticeMessage } from '#adapters/sqs/notice-queue.ts';
+import type {
+  BatchInput,
+  BatchOutput,
+  MonthEndOutput,
+  NotifyInput,
+  NotifyOutput,
+  SummaryOutput,
+} from '#month-end/contracts.ts';
 import { evaluateBatch, type MonthEndSettings, plan, summarise } from '#month-end/month-end-steps.ts';
 import { makeHandler as makeEvaluateBatch } from '../../functions/month-end-evaluate-batch.ts';
+import { makeHandler as makeNotifyBatch } from '../../functions/month-end-notify-batch.ts';
 import { makeHandler as makePlan } from '../../functions/month-end-plan.ts';
 import { makeHandler as makeSummarise, type SummariseInput } from '../../functions/month-end-summarise.ts';
-import { buildSlaApp } from '../../infra/app.ts';
+import { synthesizeMonthEnd } from '../../infra/month-end-definition.ts';
 import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
 import { CONTRACTS } from '../support/cli.ts';
 import { scanAll, tableFactory } from '../support/dynamo.ts';
 import { type Attempt, type FaultPlan, type FaultyTable, makeFaultyTable } from '../support/faulty-dynamodb.ts';
-import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
 import { loadScenario } from '../support/store-scenario.ts';
 
 let dynamo: LocalDynamo | undefined;
@@ -44,9 +54,15 @@ const tables = tableFactory(() => {
   return dynamo;
 }, 'faults');
 const faulty: FaultyTable[] = [];
+let sqs: LocalSqs | undefined;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo('faults-0');
+});
+
+afterEach(async () => {
+  await sqs?.close();
+  sqs = undefined;
 });
 
 afterAll(async () => {
@@ -60,6 +76,7 @@ const MONTH = '2026-06';
 /** the SDK's attempts per operation, as the local client is configured */
 const MAX_ATTEMPTS = localClientConfig('http://127.0.0.1:1').maxAttempts as number;
 const JUNE = { month: MONTH, reason: 'scheduled', requestedBy: 'schedule' } as const;
+const RUN_ID = `scheduled-${MONTH}`;
 
 interface Scenario {
   orders: OrderRecord[];
@@ -117,10 +134,12 @@ const runMonth = async (
   const planned = await plan(settings, JUNE);
   const batches: BatchOutput[] = [];
   for (const batch of planned.batches) batches.push(await evaluateBatch(settings, batch));
+  const plans: string[][] = [];
+  for (const batch of planned.batches) plans.push([...(await getBatch(table, planned.runId, batch.batch)).accounts]);
   return {
     batches,
     summary: summarise(settings, { month: planned.month, runId: planned.runId, batches }),
-    plans: planned.batches.map((b) => [...b.accounts]),
+    plans,
   };
 };
 
@@ -157,7 +176,37 @@ const cleanReference = async () => {
   return reference;
 };
 
+type Item = Awaited<ReturnType<typeof scanAll>>[number];
+const isBatchRecord = (item: Item): boolean => item.pk?.S === runPk(RUN_ID);
+/** A batch record with its outcome's newVersions set to `n` (the one field a re-run changes). */
+const withNewVersions =
+  (n: number) =>
+  (item: Item): Item => ({
+    ...item,
+    outcome: { S: JSON.stringify({ ...JSON.parse(item.outcome?.S ?? '{}'), newVersions: n }) },
+  });
+
 const mentions = (attempt: Attempt, text: string): boolean => JSON.stringify(attempt.input).includes(text);
+/** The failed accounts the run's batch records hold, in batch order. */
+const recordedFailures = async (table: Table, batches: number) => {
+  const failed: { accountId: string; error: string }[] = [];
+  for (let b = 0; b < batches; b++) failed.push(...((await getBatch(table, RUN_ID, b)).outcome?.failed ?? []));
+  return failed;
+};
+
+/** An attempt on the run's batch records (Plan's batches, EvaluateBatch's outcome), which name many accounts. */
+const onBatchRecord = (attempt: Attempt): boolean => mentions(attempt, runPk(RUN_ID));
+/** The accounts an attempt names. */
+const accountsNamed = (attempt: Attempt): Set<string> =>
+  new Set(JSON.stringify(attempt.input).match(/(acc|gen)-\d\d/g) ?? []);
+/**
+ * An attempt of one account's own evaluation: it names that account alone, and is not about the
+ * batch (its record, or a read for all its accounts at once).
+ */
+const ownRequestOf = (attempt: Attempt, accountId?: string): boolean => {
+  const named = accountsNamed(attempt);
+  return named.size === 1 && (accountId === undefined || named.has(accountId)) && !onBatchRecord(attempt);
+};
 
 describe('the month-end under injected DynamoDB faults', () => {
   it('a clean run stores one version per service month, across several batches', async () => {
@@ -173,6 +222,7 @@ describe('the month-end under injected DynamoDB faults', () => {
     // the reference itself is right: the contract example's tiers
     expect(ref.results['acc-43']?.[0]?.report).toMatchObject({ unavailableMinutes: 43, compensationPercent: 0 });
     expect(ref.results['acc-44']?.[0]?.report).toMatchObject({ unavailableMinutes: 44, compensationPercent: 10 });
+    expect(referenceSummary).toMatchObject({ failedCount: 0, coverageGapCount: referenceSummary?.coverageGaps.length });
   });
 
   it.each([
@@ -206,16 +256,17 @@ describe('the month-end under injected DynamoDB faults', () => {
   );
 
   it('faults so frequent that some accounts exhaust the SDK retries: those fail alone, the others are stored; a clean re-run completes them with one version each', async () => {
-    // arrange: 60 % of the attempts about an account fail, with no cap on faults in a row
+    // arrange: 60 % of the attempts of an account's own evaluation fail, with no cap on faults in a row
     const ref = await cleanReference();
     const twin = await faultyTwin({
       rate: 0.6,
       seed: 99,
-      target: (a) => /(acc|gen)-\d\d/.test(JSON.stringify(a.input)),
+      target: (a) => ownRequestOf(a),
     });
     // act
     const faultyRun = await runMonth(twin.faulty);
     const afterFaulty = await storedResults(twin.clean);
+    const recorded = await recordedFailures(twin.clean, faultyRun.plans.length);
     const rerun = await runMonth(twin.clean);
     // assert
     const failed = faultyRun.summary.failed.map((f) => f.accountId);
@@ -228,6 +279,9 @@ describe('the month-end under injected DynamoDB faults', () => {
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length).toBeLessThan(ACCOUNTS.length);
     expect(faultyRun.summary.evaluated).toBe(ACCOUNTS.length - failed.length);
+    expect(faultyRun.summary.failedCount).toBe(failed.length);
+    // the batch records name every failed account, with its reason
+    expect(recorded).toEqual(faultyRun.batches.flatMap((b) => b.failed));
     for (const accountId of ACCOUNTS.filter((a) => !failed.includes(a))) {
       expect(afterFaulty[accountId], accountId).toEqual(ref.results[accountId]);
     }
@@ -237,9 +291,9 @@ describe('the month-end under injected DynamoDB faults', () => {
   });
 
   it('an account whose every request fails exhausts the SDK retries and fails alone; a clean re-run completes it with one version', async () => {
-    // arrange: every attempt that names acc-44 fails; nothing else does
+    // arrange: every attempt of acc-44's own evaluation fails; nothing else does
     const ref = await cleanReference();
-    const twin = await faultyTwin({ rate: 1, seed: 44, target: (a) => mentions(a, 'acc-44') });
+    const twin = await faultyTwin({ rate: 1, seed: 44, target: (a) => ownRequestOf(a, 'acc-44') });
     // act
     const faultyRun = await runMonth(twin.faulty);
     const afterFaulty = await storedResults(twin.clean);
@@ -278,6 +332,34 @@ describe('the month-end under injected DynamoDB faults', () => {
     expect(itemsAfterFaulty.map((i) => i.sk?.S)).toEqual([`${MONTH}#ord-43#V#000001`]);
     expect(rerun.summary).toMatchObject({ evaluated: ACCOUNTS.length, failed: [] });
     expect((await storedResults(twin.clean))['acc-43']?.map((r) => r.version)).toEqual([1]);
+    expect(await storedResults(twin.clean)).toEqual(ref.results);
+    expect(await resultItems(twin.clean)).toEqual(ref.items);
+  });
+
+  it('a batch whose outcome write exhausts the retries fails as a whole (its results stored); a clean re-run records the outcome and adds no version', async () => {
+    // arrange: every UpdateItem on the run's batch records fails
+    const ref = await cleanReference();
+    const twin = await faultyTwin({
+      rate: 1,
+      seed: 8,
+      target: (a) => a.command === 'UpdateItemCommand' && onBatchRecord(a),
+    });
+    // act
+    const faultyRun = runMonth(twin.faulty);
+    await expect(faultyRun).rejects.toThrow(/throughput|Internal server error|Rate of requests/);
+    const afterFaulty = await storedResults(twin.clean);
+    const rerun = await runMonth(twin.clean);
+    // assert: the first batch's accounts were evaluated and stored before the outcome write
+    const firstBatch = rerun.plans[0] ?? [];
+    expect(firstBatch.length).toBeGreaterThan(0);
+    for (const accountId of firstBatch) expect(afterFaulty[accountId], accountId).toEqual(ref.results[accountId]);
+    expect(twin.faulty.faults.exhausted.map((e) => e.command)).toEqual(['UpdateItemCommand']);
+    expect(rerun.summary).toMatchObject({ evaluated: ACCOUNTS.length, failedCount: 0 });
+    expect(rerun.summary.newVersions).toBe(ACCOUNTS.length - firstBatch.length);
+    expect((await getBatch(twin.clean, RUN_ID, 0)).outcome).toMatchObject({
+      evaluated: firstBatch.length,
+      newVersions: 0,
+    });
     expect(await storedResults(twin.clean)).toEqual(ref.results);
     expect(await resultItems(twin.clean)).toEqual(ref.items);
   });
@@ -341,12 +423,13 @@ describe('the month-end under injected DynamoDB faults', () => {
     expect(twin.faulty.injectedTotal()).toBeGreaterThan(0);
     expect(run.plans.flat()).toContain('acc-45');
     expect(run.summary.failed).toEqual([{ accountId: 'acc-45', error: expect.stringContaining('acc-45/ord-45') }]);
+    expect(run.summary.failedCount).toBe(1);
     expect(run.summary.evaluated).toBe(ACCOUNTS.length);
     expect(await storedResults(twin.clean)).toEqual(ref.results);
     expect(await listResults(twin.clean, 'acc-45', MONTH)).toEqual([]);
   });
 
-  it('a second scheduled run of the same month, under faults, changes nothing', async () => {
+  it('a second scheduled run of the same month, under faults, changes nothing but its batch records’ newVersions', async () => {
     // arrange
     const twin = await faultyTwin({ rate: 0.25, seed: 2026, maxConsecutive: MAX_ATTEMPTS - 1 });
     const first = await runMonth(twin.faulty);
@@ -358,7 +441,15 @@ describe('the month-end under injected DynamoDB faults', () => {
     expect(first.summary).toMatchObject({ newVersions: ACCOUNTS.length, failed: [] });
     expect(twin.faulty.injectedTotal()).toBeGreaterThan(injectedBefore);
     expect(second.summary).toEqual({ ...first.summary, newVersions: 0 });
-    expect(await scanAll(twin.clean)).toEqual(before);
+    const after = await scanAll(twin.clean);
+    expect(after.filter((i) => !isBatchRecord(i))).toEqual(before.filter((i) => !isBatchRecord(i)));
+    // the same runId: the second run re-plans the same batches and writes its own outcome over the first's
+    expect(after.filter(isBatchRecord).map(withNewVersions(0))).toEqual(
+      before.filter(isBatchRecord).map(withNewVersions(0)),
+    );
+    expect(after.filter(isBatchRecord).map((i) => JSON.parse(i.outcome?.S ?? '{}').newVersions)).toEqual(
+      first.plans.map(() => 0),
+    );
   });
 });
 
@@ -374,28 +465,14 @@ interface Synthesized {
   readonly functions: Record<string, { arn: string; environment: Record<string, string> }>;
 }
 
+/** The app as `cdk synth` builds it, bundling skipped (infra/month-end-definition.ts, as the build). */
 const synthesize = (): Synthesized => {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  const template = Template.fromStack(buildSlaApp(app).monthEnd);
-  const functions: Synthesized['functions'] = {};
-  for (const service of Object.values(MONTH_END_SERVICES)) {
-    const found = template.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }) } },
-    });
-    const [entry] = Object.entries(found);
-    if (entry === undefined || Object.keys(found).length !== 1) throw new Error(`one function of ${service}`);
-    const [logicalId, resource] = entry as [string, { Properties: { Environment: { Variables: unknown } } }];
-    const environment: Record<string, string> = {};
-    for (const [name, v] of Object.entries(resource.Properties.Environment.Variables as Record<string, unknown>)) {
-      if (typeof v === 'string') environment[name] = v;
-    }
-    functions[service] = { arn: fakeFunctionArn(logicalId), environment };
-  }
-  return { definition: definitionOf(template), functions };
+  const { definition, functions } = synthesizeMonthEnd();
+  return { definition: definition as unknown as StateMachineDefinition, functions };
 };
+
+/** NotifyBatch's clock: June's claim windows opened at 2026-07-08 00:00 +08:00 (the Wait is 0 here). */
+const AFTER_WINDOWS_OPEN = new Date('2026-07-08T09:00:00+08:00');
 
 const asJson = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
 
@@ -407,8 +484,12 @@ const lambdaTask =
     return { Payload: asJson(await handler(asJson(request.Payload))), StatusCode: 200 };
   };
 
-/** Runs the synthesized definition with the handlers on `table`; the summary, or the error. */
-const executeMonth = async (synthesized: Synthesized, table: Table): Promise<unknown> => {
+/** Runs the synthesized definition with the handlers on `table`, notices to `queue`; its output, or the error. */
+const executeMonth = async (
+  synthesized: Synthesized,
+  table: Table,
+  queue: LocalSqs['queue'],
+): Promise<MonthEndOutput> => {
   const fn = (service: string) => {
     const found = synthesized.functions[service];
     if (found === undefined) throw new Error(`no function ${service}`);
@@ -429,6 +510,12 @@ const executeMonth = async (synthesized: Synthesized, table: Table): Promise<unk
   const planHandler = makePlan(() => settingsOf(MONTH_END_SERVICES.plan));
   const evaluateHandler = makeEvaluateBatch(() => settingsOf(MONTH_END_SERVICES.evaluateBatch));
   const summariseHandler = makeSummarise(() => env(MONTH_END_SERVICES.summarise, 'POLICY_TIME_ZONE'));
+  const notifyHandler = makeNotifyBatch(() => ({
+    table,
+    queue,
+    timeZone: env(MONTH_END_SERVICES.notifyBatch, 'POLICY_TIME_ZONE'),
+    now: () => AFTER_WINDOWS_OPEN,
+  }));
   const machine = new StateMachine(synthesized.definition, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
@@ -442,25 +529,47 @@ const executeMonth = async (synthesized: Synthesized, table: Table): Promise<unk
         [MONTH_END_STATES.summarise]: lambdaTask(fn(MONTH_END_SERVICES.summarise).arn, (p) =>
           summariseHandler(p as SummariseInput),
         ),
+        [MONTH_END_STATES.notifyBatch]: lambdaTask(fn(MONTH_END_SERVICES.notifyBatch).arn, (p) =>
+          notifyHandler(p as NotifyInput),
+        ),
       },
       waitTimeOverrides: { [MONTH_END_STATES.waitForClaimWindows]: 0 },
-      retryIntervalOverrides: { [MONTH_END_STATES.evaluateBatch]: 0 },
+      retryIntervalOverrides: { [MONTH_END_STATES.evaluateBatch]: 0, [MONTH_END_STATES.notifyBatch]: 0 },
     },
   });
-  return run.result;
+  return (await run.result) as unknown as MonthEndOutput;
 };
 
+const drained = async (queue: LocalSqs['queue']): Promise<NoticeMessage[]> => {
+  const messages: NoticeMessage[] = [];
+  await drainQueue(queue, (m) => {
+    messages.push(m);
+  });
+  return messages;
+};
+
+const sum = (notices: readonly NotifyOutput[], key: 'windowOpen' | 'corrections' | 'resent' | 'failedCount') =>
+  notices.reduce((n, b) => n + b[key], 0);
+
 describe('the synthesized month-end state machine, run locally through the faulty client', () => {
-  it('ends in the same stored results as a clean run; a second execution changes nothing', async () => {
+  // synthesizing the app takes seconds: once, outside the test's own time
+  let synthesized: Synthesized;
+  beforeAll(() => {
+    synthesized = synthesize();
+  });
+
+  it('ends in the same stored results as a clean run, with one notice per compensated month; a second execution changes nothing but its batch records’ newVersions', async () => {
     // arrange
-    const synthesized = synthesize();
     const ref = await cleanReference();
+    const compensated = ACCOUNTS.flatMap((a) => ref.results[a] ?? []).filter((r) => r.report.compensationPercent > 0);
     const twin = await faultyTwin({ rate: 0.25, seed: 6, maxConsecutive: MAX_ATTEMPTS - 1 });
+    sqs = await startLocalSqs();
     // act
-    const first = await executeMonth(synthesized, twin.faulty);
+    const first = await executeMonth(synthesized, twin.faulty, sqs.queue);
     const injectedFirst = twin.faulty.injectedTotal();
+    const queuedByFirst = await drained(sqs.queue);
     const before = await scanAll(twin.clean);
-    const second = await executeMonth(synthesized, twin.faulty);
+    const second = await executeMonth(synthesized, twin.faulty, sqs.queue);
     // assert
     console.info(
       `state machine, rate 0.25 seed 6: first execution injected ${injectedFirst}, both ${JSON.stringify(twin.faulty.faults.injected)}; ` +
@@ -469,11 +578,31 @@ describe('the synthesized month-end state machine, run locally through the fault
     expect(injectedFirst).toBeGreaterThan(0);
     expect(twin.faulty.faults.succeededAfterRetry).toBeGreaterThan(0);
     expect(twin.faulty.faults.exhausted).toEqual([]);
-    expect(first).toEqual(referenceSummary);
+    expect(first.summary).toEqual(referenceSummary);
     expect(await storedResults(twin.clean)).toEqual(ref.results);
     expect(await resultItems(twin.clean)).toEqual(ref.items);
+    // the notices: one window-open per compensated service month, each queued once
+    expect(compensated.length).toBeGreaterThan(1);
+    expect(first.notices).toHaveLength(Math.ceil(ACCOUNTS.length / 4));
+    expect(sum(first.notices, 'windowOpen')).toBe(compensated.length);
+    expect(sum(first.notices, 'resent') + sum(first.notices, 'corrections') + sum(first.notices, 'failedCount')).toBe(
+      0,
+    );
+    expect(queuedByFirst.map((m) => m.notice.noticeId).sort()).toEqual(
+      compensated.map((r) => `${r.report.accountId}/${r.report.orderId}/${MONTH}/window-open`),
+    );
+    for (const m of queuedByFirst) {
+      expect(m.report, m.notice.noticeId).toEqual(ref.results[m.notice.accountId]?.[0]?.report);
+    }
+    // the second execution: nothing new, nothing queued; of the items only the batch outcomes’ newVersions change
     expect(twin.faulty.injectedTotal()).toBeGreaterThan(injectedFirst);
-    expect(second).toEqual({ ...(referenceSummary as SummaryOutput), newVersions: 0 });
-    expect(await scanAll(twin.clean)).toEqual(before);
+    expect(second.summary).toEqual({ ...(referenceSummary as SummaryOutput), newVersions: 0 });
+    expect(sum(second.notices, 'windowOpen') + sum(second.notices, 'resent')).toBe(0);
+    expect(await drained(sqs.queue)).toEqual([]);
+    const after = await scanAll(twin.clean);
+    expect(after.filter((i) => !isBatchRecord(i))).toEqual(before.filter((i) => !isBatchRecord(i)));
+    expect(after.filter(isBatchRecord).map(withNewVersions(0))).toEqual(
+      before.filter(isBatchRecord).map(withNewVersions(0)),
+    );
   });
 });

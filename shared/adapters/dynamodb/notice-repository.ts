@@ -11,6 +11,7 @@
 
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -80,6 +81,40 @@ export const listNotices = async (table: Table, accountId: string, month: string
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return notices.sort((a, b) => a.version - b.version);
+};
+
+/**
+ * The window-open notice of many service months at once (BatchGetItem, 100 keys a request):
+ * `<accountId>/<orderId>/<month>` → the stored notice, or undefined. A service month without one
+ * was never told anything (every correction follows a window-open).
+ */
+export const getWindowOpenMany = async (
+  table: Table,
+  keys: readonly { accountId: string; orderId: string; month: string }[],
+): Promise<Map<string, StoredNotice | undefined>> => {
+  const found = new Map<string, StoredNotice | undefined>();
+  for (const k of keys) found.set(`${k.accountId}/${k.orderId}/${k.month}`, undefined);
+  for (let i = 0; i < keys.length; i += 100) {
+    let wanted: Record<string, AttributeValue>[] = keys
+      .slice(i, i + 100)
+      .map((k) => keyOf({ ...k, kind: 'window-open', version: 0 }));
+    for (let attempt = 0; wanted.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** Math.min(attempt, 6)));
+      const result = await table.client.send(
+        new BatchGetItemCommand({
+          RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      table.meter.add('read', result.ConsumedCapacity);
+      for (const item of result.Responses?.[table.name] ?? []) {
+        const notice = fromItem(item);
+        found.set(`${notice.accountId}/${notice.orderId}/${notice.month}`, notice);
+      }
+      wanted = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
+    }
+  }
+  return found;
 };
 
 /** Creates the notice, pending; when its key exists, the stored notice instead. */
