@@ -19,8 +19,8 @@
 //   batch's accounts are an item RUN#<runId> BATCH#<n>, so the state stays small for any number of
 //   accounts. Billed state transitions per run: 7 + 2 per batch and Map (a child execution and its
 //   task), retries aside: 10,000 accounts in batches of 100 make 407, 0.04 per account.
-//   alarms: executions failed, executions timed out, accounts that failed alone, a scheduled
-//   start dropped after every retry
+//   alarms: executions failed, executions timed out, accounts that failed alone (evaluation,
+//   notices), a scheduled start dropped after every retry
 import { CfnOutput, Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, type IAlarmAction, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -138,6 +138,26 @@ export const LAMBDA_TRANSIENT_RETRY: RetryProps = {
   jitterStrategy: JitterType.FULL,
 };
 
+/**
+ * DynamoDB's transient errors, raised by a step after the SDK's own retries (a throttled table, a
+ * service error): the steps are idempotent, so the state is retried, more slowly.
+ */
+export const DYNAMODB_TRANSIENT_RETRY: RetryProps = {
+  errors: [
+    'ProvisionedThroughputExceededException',
+    'ThrottlingException',
+    'RequestLimitExceeded',
+    'InternalServerError',
+    'ServiceUnavailable',
+    'TimeoutError',
+  ],
+  interval: Duration.seconds(10),
+  backoffRate: 2,
+  maxAttempts: 4,
+  maxDelay: Duration.minutes(2),
+  jitterStrategy: JitterType.FULL,
+};
+
 export interface MonthEndStackProps extends StackProps {
   readonly envName: string;
   /** the SLA table (StatefulStack) */
@@ -208,7 +228,14 @@ export class MonthEndStack extends Stack {
       logRetention: props.logRetention,
       environment: { ...withTable, NOTICE_QUEUE_URL: props.noticeQueue.queueUrl },
     });
-    props.noticeQueue.grantSendMessages(this.notifyBatchFunction);
+    // SendMessage only (grantSendMessages would add GetQueueAttributes and GetQueueUrl, unused)
+    this.notifyBatchFunction.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'NoticeQueueSend',
+        actions: ['sqs:SendMessage'],
+        resources: [props.noticeQueue.queueArn],
+      }),
+    );
 
     // Least privilege on the table: per function, the item actions its code uses, on the table
     // itself (no index: the table has none).
@@ -295,6 +322,19 @@ export class MonthEndStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       description: `An account could not be evaluated: see the execution's Summarise output (failed) and the ${MONTH_END_SERVICES.evaluateBatch} log`,
     });
+    // Notices that could not be decided for an account: a window-open notice may be missing.
+    this.alarm('NoticeAccountsFailedAlarm', action, {
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'NoticeAccountsFailed',
+        dimensionsMap: { service: MONTH_END_SERVICES.notifyBatch },
+        statistic: Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: `Notices of an account could not be decided: see the execution's output (notices[].failed) and the ${MONTH_END_SERVICES.notifyBatch} log; a later run decides them`,
+    });
     this.alarm('ScheduleDroppedAlarm', action, {
       metric: this.scheduleGroup.metricDropped({ period: Duration.minutes(5), statistic: Stats.SUM }),
       threshold: 0,
@@ -313,14 +353,18 @@ export class MonthEndStack extends Stack {
       // The state's output is the handler's return (PlanOutput), not Lambda's response envelope.
       outputPath: '$.Payload',
       retryOnServiceExceptions: false,
-    }).addRetry(LAMBDA_TRANSIENT_RETRY);
+    })
+      .addRetry(LAMBDA_TRANSIENT_RETRY)
+      .addRetry(DYNAMODB_TRANSIENT_RETRY);
 
     const evaluateBatch = LambdaInvoke.jsonPath(this, MONTH_END_STATES.evaluateBatch, {
       lambdaFunction: this.evaluateBatchFunction,
       comment: 'Evaluates each account of the batch alone; records versioned results',
       outputPath: '$.Payload',
       retryOnServiceExceptions: false,
-    }).addRetry(LAMBDA_TRANSIENT_RETRY);
+    })
+      .addRetry(LAMBDA_TRANSIENT_RETRY)
+      .addRetry(DYNAMODB_TRANSIENT_RETRY);
 
     const evaluateBatches = DistributedMap.jsonPath(this, MONTH_END_STATES.evaluateBatches, {
       comment: 'One child execution per batch of accounts',
@@ -357,7 +401,9 @@ export class MonthEndStack extends Stack {
       retryOnServiceExceptions: false,
     })
       .addRetry(LAMBDA_TRANSIENT_RETRY)
-      // the queue refused some messages: they stay pending and the retry sends them
+      .addRetry(DYNAMODB_TRANSIENT_RETRY)
+      // the queue did not take some messages: they stay pending and the retry sends them
+      // (NoticeRefusedError — a message the queue refuses as such — is not retried)
       .addRetry({ ...LAMBDA_TRANSIENT_RETRY, errors: ['NoticeEnqueueError'] });
 
     const notifyBatches = DistributedMap.jsonPath(this, MONTH_END_STATES.notifyBatches, {

@@ -34,7 +34,7 @@ export class StatefulStack extends Stack {
   readonly feedTokenSecret: FeedTokenSecret;
   /** notices to customers: the month-end sends, the notice worker receives */
   readonly noticeQueue: Queue;
-  /** notices that failed NOTICE_MAX_RECEIVES deliveries: kept 14 days, redriven by the operator */
+  /** notices that failed NOTICE_MAX_RECEIVES deliveries: kept ≥ 10 days, redriven by the operator */
   readonly noticeDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -75,7 +75,9 @@ export class StatefulStack extends Stack {
     this.noticeQueue = new Queue(this, 'NoticeQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      // a message keeps its first enqueue time in the dead-letter queue: 4 days here leave it at
+      // least 10 there for the operator's redrive
+      retentionPeriod: Duration.days(4),
       // six times the notice worker's timeout: a message is not redelivered while a worker may
       // still be delivering it
       visibilityTimeout: Duration.seconds(6 * NOTICE_WORKER_TIMEOUT_SECONDS),

@@ -16,6 +16,7 @@
 // Env: BENCH_ACCOUNTS (10000), BENCH_SEED.
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '#adapters/dynamodb/create-table.ts';
@@ -41,7 +42,7 @@ const random = seededRandom(Number(process.env.BENCH_SEED ?? 20261101));
 
 // dynalite in a process of its own (scripts/bench/dynalite-server.mjs): the endpoint and the
 // pipeline each get a core, as a DynamoDB endpoint and its client would
-const server = spawn(process.execPath, [new URL('./dynalite-server.mjs', import.meta.url).pathname], {
+const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE_DYNALITE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof2'] : []), new URL('./dynalite-server.mjs', import.meta.url).pathname], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
@@ -143,14 +144,31 @@ log(
 
 // the run: its clock just after the claim windows open, so that the notices go out too
 const before = { read: table.meter.readUnits, write: table.meter.writeUnits };
+/** CPU seconds of the dynalite process so far (Linux /proc; 0 elsewhere) */
+const childCpu = (): number => {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+};
+const cpuBefore = { self: process.cpuUsage(), child: childCpu() };
 const now = new Date(Date.parse('2026-11-09T00:01:00+08:00'));
 t = performance.now();
+if (process.env.BENCH_MARK) log(`run from ${process.hrtime.bigint() / 1000n}`);
 const run = await runMonthEnd(
   table,
   { month: MONTH, reason: 'scheduled', requestedBy: 'bench' },
   { queue: sqs.queue, settings: { now: () => now } },
 );
 const wallMs = Math.round(performance.now() - t);
+if (process.env.BENCH_MARK) log(`run to ${process.hrtime.bigint() / 1000n}`);
+const selfCpu = process.cpuUsage(cpuBefore.self);
+const cpu = {
+  pipelineCpuMs: Math.round((selfCpu.user + selfCpu.system) / 1000),
+  dynamodbCpuMs: Math.round((childCpu() - cpuBefore.child) * 1000),
+};
 const { summary } = run.output;
 const notices = noticeTotals(run.output.notices);
 const queued = await drainQueue(sqs.queue, () => {});
@@ -177,6 +195,7 @@ console.log(
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     wruPerAccount: round(writeUnits / ACCOUNTS, 2),
     stateTransitions: run.billedTransitions,
+    ...cpu,
     windowOpenNotices: notices.windowOpen,
   }),
 );

@@ -33,6 +33,17 @@ export class MinuteFacts {
     page[i] = (page[i] ?? 0) | bits;
   }
 
+  /** The page (UTC day) of an account, created empty on first use: bulk readers OR into it. */
+  page(accountId: string, pageNo: number): Page {
+    const pages = this.pagesOf(accountId);
+    let page = pages.get(pageNo);
+    if (!page) {
+      page = new Uint16Array(MINUTES_PER_DAY);
+      pages.set(pageNo, page);
+    }
+    return page;
+  }
+
   /** ORs a page of another reader into this one. */
   mergePage(accountId: string, pageNo: number, source: Page): void {
     const pages = this.pagesOf(accountId);

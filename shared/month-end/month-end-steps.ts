@@ -180,8 +180,10 @@ export const prefetchBatch = async (
   orders: Map<string, OrderRecord[] | CorruptOrder>;
   latest: Map<string, LatestPointer | undefined>;
 }> => {
-  const first = accounts[0];
-  const last = accounts[accounts.length - 1];
+  // the range of ids the batch spans (plan writes them sorted; any order is read right)
+  const sorted = [...accounts].sort();
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
   if (first === undefined || last === undefined) return { orders: new Map(), latest: new Map() };
   const wanted = new Set(accounts);
   const orders = await readOrdersOfRange(table, first, last);

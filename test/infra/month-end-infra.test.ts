@@ -9,12 +9,14 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSlaApp, type SlaStacks } from '../../infra/app.ts';
+import { METRICS_NAMESPACE } from '../../infra/constructs/sla-function.ts';
 import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
 import { NOTICE_MAX_RECEIVES, NOTICE_WORKER_TIMEOUT_SECONDS } from '../../infra/stacks/stateful-stack.ts';
 import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
 
 type Json = Record<string, unknown>;
 interface Statement {
+  Sid?: string;
   Effect: string;
   Action: string | string[];
   Resource: unknown;
@@ -73,12 +75,57 @@ const crossStackRef = (stateful: Stack, value: unknown) => {
   return { 'Fn::GetStackOutput': Match.objectLike({ StackName: stateful.stackName, OutputName: names[0] }) };
 };
 
-const LAMBDA_TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxAttempts?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+}
+
+/** Lambda's own transient failures: 2 s, doubling, 6 attempts, at most 60 s apart, full jitter. */
+const LAMBDA_TRANSIENT_RETRIER: Retrier = {
+  ErrorEquals: [
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+    'Lambda.ClientExecutionTimeoutException',
+  ],
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 6,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+
+/** DynamoDB's transient errors, after the SDK's retries: 10 s, doubling, 4 attempts, at most 2 min apart, full jitter. */
+const DYNAMODB_TRANSIENT_RETRIER: Retrier = {
+  ErrorEquals: [
+    'ProvisionedThroughputExceededException',
+    'ThrottlingException',
+    'RequestLimitExceeded',
+    'InternalServerError',
+    'ServiceUnavailable',
+    'TimeoutError',
+  ],
+  IntervalSeconds: 10,
+  BackoffRate: 2,
+  MaxAttempts: 4,
+  MaxDelaySeconds: 120,
+  JitterStrategy: 'FULL',
+};
+
+/** Every retrier of every Task in a definition, Map item processors included, by state name. */
+const retriersOf = (definition: StateMachineDefinition): [string, Retrier][] =>
+  Object.entries(definition.States).flatMap(([name, s]) => {
+    const found = s as { Retry?: Retrier[]; ItemProcessor?: StateMachineDefinition };
+    return [
+      ...(found.Retry ?? []).map((r): [string, Retrier] => [name, r]),
+      ...(found.ItemProcessor ? retriersOf(found.ItemProcessor) : []),
+    ];
+  });
 
 describe('month-end stack (dev)', () => {
   let stacks: ReturnType<typeof build>;
@@ -177,9 +224,10 @@ describe('month-end stack (dev)', () => {
       expect((definition.TimeoutSeconds ?? 0) * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
     });
 
-    it('Plan: the plan function with the execution input; its output is the handler’s return', () => {
+    it('Plan: the plan function with the execution input, retried on Lambda’s and DynamoDB’s transient errors; its output is the handler’s return', () => {
       expect(definition.StartAt).toBe(MONTH_END_STATES.plan);
-      expect(state(MONTH_END_STATES.plan)).toMatchObject({
+      const task = state(MONTH_END_STATES.plan) as { Retry: Retrier[] };
+      expect(task).toMatchObject({
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
         Parameters: {
@@ -189,6 +237,7 @@ describe('month-end stack (dev)', () => {
         OutputPath: '$.Payload',
         Next: MONTH_END_STATES.evaluateBatches,
       });
+      expect(task.Retry).toEqual([LAMBDA_TRANSIENT_RETRIER, DYNAMODB_TRANSIENT_RETRIER]);
     });
 
     it('EvaluateBatches: a DISTRIBUTED Map over $.batches, 10 at a time, results beside the plan', () => {
@@ -205,11 +254,9 @@ describe('month-end stack (dev)', () => {
       });
     });
 
-    it('EvaluateBatch: the evaluate-batch function, retried on Lambda errors and throttling with backoff and jitter', () => {
+    it('EvaluateBatch: the evaluate-batch function, retried on Lambda’s and DynamoDB’s transient errors with backoff and jitter', () => {
       const map = state(MONTH_END_STATES.evaluateBatches) as { ItemProcessor: StateMachineDefinition };
-      const task = state(MONTH_END_STATES.evaluateBatch, map.ItemProcessor.States) as {
-        Retry: { ErrorEquals: string[] }[];
-      };
+      const task = state(MONTH_END_STATES.evaluateBatch, map.ItemProcessor.States) as { Retry: Retrier[] };
       expect(task).toMatchObject({
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
@@ -220,18 +267,9 @@ describe('month-end stack (dev)', () => {
         OutputPath: '$.Payload',
         End: true,
       });
-      expect(task.Retry).toHaveLength(1);
-      expect(task.Retry[0]).toMatchObject({
-        ErrorEquals: expect.arrayContaining(LAMBDA_TRANSIENT_ERRORS),
-        IntervalSeconds: 2,
-        BackoffRate: 2,
-        MaxAttempts: 6,
-        MaxDelaySeconds: 60,
-        JitterStrategy: 'FULL',
-      });
-      // errors of the code itself are not retried: they would fail the same way again
-      expect(task.Retry[0]?.ErrorEquals).not.toContain('States.ALL');
-      expect(task.Retry[0]?.ErrorEquals).not.toContain('States.TaskFailed');
+      // errors of the code itself (a corrupt record, a missing batch) are not retried: they would
+      // fail the same way again
+      expect(task.Retry).toEqual([LAMBDA_TRANSIENT_RETRIER, DYNAMODB_TRANSIENT_RETRIER]);
     });
 
     it('Summarise: the summarise function with month, runId and the batch results; the summary goes beside the plan', () => {
@@ -281,12 +319,10 @@ describe('month-end stack (dev)', () => {
       expect(Object.keys(map.ItemSelector).sort()).toEqual(['batch.$', 'month.$', 'opensAt.$', 'runId.$']);
     });
 
-    it('NotifyBatch: the notify-batch function, retried on Lambda’s transient errors and on NoticeEnqueueError', () => {
+    it('NotifyBatch: the notify-batch function, retried on Lambda’s and DynamoDB’s transient errors, then on NoticeEnqueueError', () => {
       const map = state(MONTH_END_STATES.notifyBatches) as { ItemProcessor: StateMachineDefinition };
       expect(Object.keys(map.ItemProcessor.States)).toEqual([MONTH_END_STATES.notifyBatch]);
-      const task = state(MONTH_END_STATES.notifyBatch, map.ItemProcessor.States) as {
-        Retry: { ErrorEquals: string[] }[];
-      };
+      const task = state(MONTH_END_STATES.notifyBatch, map.ItemProcessor.States) as { Retry: Retrier[] };
       expect(task).toMatchObject({
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
@@ -297,21 +333,35 @@ describe('month-end stack (dev)', () => {
         OutputPath: '$.Payload',
         End: true,
       });
-      const backoff = {
-        IntervalSeconds: 2,
-        BackoffRate: 2,
-        MaxAttempts: 6,
-        MaxDelaySeconds: 60,
-        JitterStrategy: 'FULL',
-      };
       expect(task.Retry).toEqual([
-        { ErrorEquals: expect.arrayContaining(LAMBDA_TRANSIENT_ERRORS), ...backoff },
-        // the queue refused some messages: they stay pending, and the retry sends them
-        { ErrorEquals: ['NoticeEnqueueError'], ...backoff },
+        LAMBDA_TRANSIENT_RETRIER,
+        DYNAMODB_TRANSIENT_RETRIER,
+        // the queue did not take some messages: they stay pending, and the retry sends them
+        { ...LAMBDA_TRANSIENT_RETRIER, ErrorEquals: ['NoticeEnqueueError'] },
       ]);
-      // its other errors (NoticeTooEarlyError, a missing batch) would fail the same way again
-      expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
-      expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.TaskFailed');
+    });
+
+    it('no retrier anywhere catches everything, a task’s own failure, or NoticeRefusedError', () => {
+      const retriers = retriersOf(definition);
+      const byState: Record<string, Retrier[]> = {};
+      for (const [name, r] of retriers) byState[name] = [...(byState[name] ?? []), r];
+      // Summarise reads nothing of DynamoDB: Lambda's errors alone
+      expect(byState).toEqual({
+        [MONTH_END_STATES.plan]: [LAMBDA_TRANSIENT_RETRIER, DYNAMODB_TRANSIENT_RETRIER],
+        [MONTH_END_STATES.evaluateBatch]: [LAMBDA_TRANSIENT_RETRIER, DYNAMODB_TRANSIENT_RETRIER],
+        [MONTH_END_STATES.summarise]: [LAMBDA_TRANSIENT_RETRIER],
+        [MONTH_END_STATES.notifyBatch]: [
+          LAMBDA_TRANSIENT_RETRIER,
+          DYNAMODB_TRANSIENT_RETRIER,
+          { ...LAMBDA_TRANSIENT_RETRIER, ErrorEquals: ['NoticeEnqueueError'] },
+        ],
+      });
+      // NoticeRefusedError (the queue refuses a message for what it is), NoticeTooEarlyError, a
+      // missing batch, a conflicting plan: they would fail the same way again
+      const errors = retriers.flatMap(([, r]) => r.ErrorEquals);
+      for (const never of ['States.ALL', 'States.TaskFailed', 'NoticeRefusedError', 'BatchConflictError']) {
+        expect(errors, never).not.toContain(never);
+      }
     });
 
     it('Done: a Pass whose output is the summary and the notices of each batch', () => {
@@ -389,15 +439,11 @@ describe('month-end stack (dev)', () => {
 
     it('notify-batch may send to the notice queue, and nothing else of SQS', () => {
       const sqs = withPrefix(statementsOfFunction(monthEnd, MONTH_END_SERVICES.notifyBatch), 'sqs:');
-      expect(sqs).toHaveLength(1);
-      expect(sqs[0]?.Effect).toBe('Allow');
-      // queue.grantSendMessages: SendMessage (SendMessageBatch too), and the two read-only lookups CDK adds
-      expect([...asArray(sqs[0]?.Action ?? [])].sort()).toEqual([
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
+      // one statement of its own: SendMessage (SendMessageBatch too) on the notice queue, without the
+      // GetQueueAttributes and GetQueueUrl that grantSendMessages would add
+      expectToMatch(sqs, [
+        { Sid: 'NoticeQueueSend', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: noticeQueueArn() },
       ]);
-      expectToMatch(sqs[0]?.Resource, noticeQueueArn());
       // the queue is SQS-managed encrypted: the one key this function may use is the table's
       const kms = withPrefix(statementsOfFunction(monthEnd, MONTH_END_SERVICES.notifyBatch), 'kms:');
       expect(kms).toHaveLength(1);
@@ -485,10 +531,8 @@ describe('month-end stack (dev)', () => {
         [MONTH_END_SERVICES.evaluateBatch, MONTH_END_SERVICES.notifyBatch].sort(),
       );
       expect(every.filter((a) => a.includes('*') && !a.startsWith('kms:'))).toEqual([]);
-      // nobody here receives, deletes or purges notices: that is the notice worker's
-      expect(
-        every.filter((a) => a.startsWith('sqs:') && !/^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)),
-      ).toEqual([]);
+      // nobody here receives, deletes, purges or even looks up the notice queue: notify-batch sends, once
+      expect(every.filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:SendMessage']);
     });
   });
 
@@ -505,7 +549,7 @@ describe('month-end stack (dev)', () => {
       });
     });
 
-    it('a timed-out execution, and an account that failed alone', () => {
+    it('a timed-out execution, and an account that failed alone (evaluation, notices)', () => {
       monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsTimedOut',
@@ -520,13 +564,46 @@ describe('month-end stack (dev)', () => {
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
-      monthEnd.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+      monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'NoticeAccountsFailed',
+        Dimensions: [{ Name: 'service', Value: MONTH_END_SERVICES.notifyBatch }],
+      });
+      monthEnd.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    });
+
+    it('notices an account could not be decided: NoticeAccountsFailed of notify-batch, summed over 5 minutes, above 0', () => {
+      // the metric the notify-batch function emits, under its service name (one function has it)
+      functionId(monthEnd, MONTH_END_SERVICES.notifyBatch);
+      const alarms = monthEnd.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'NoticeAccountsFailed' },
+      });
+      expect(Object.keys(alarms)).toEqual([expect.stringMatching(/^NoticeAccountsFailedAlarm/)]);
+      const [alarm] = Object.values(alarms) as [{ Properties: Json }];
+      expect(alarm.Properties).toEqual({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'NoticeAccountsFailed',
+        Dimensions: [{ Name: 'service', Value: MONTH_END_SERVICES.notifyBatch }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmDescription: expect.stringContaining('notices[].failed'),
+        Tags: expect.any(Array),
+      });
     });
 
     it('notify the alarm topic when one is given', () => {
       const topic = 'arn:aws:sns:ap-east-1:123456789012:sla-alarms';
       const withTopic = Template.fromStack(build({ alarmTopicArn: topic }).monthEnd);
-      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 4);
+      withTopic.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 5);
+      withTopic.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'NoticeAccountsFailed',
+        AlarmActions: [topic],
+      });
     });
   });
 });
@@ -544,19 +621,20 @@ describe('stateful stack (dev): the notice queue', () => {
     deadLetterId = stacks.stateful.getLogicalId(stacks.stateful.noticeDeadLetterQueue.node.defaultChild as never);
   });
 
-  const FOURTEEN_DAYS = 14 * 86_400;
+  const FOUR_DAYS = 345_600;
+  const FOURTEEN_DAYS = 1_209_600;
 
   it('two queues: the notice queue and its dead-letter queue', () => {
     stateful.resourceCountIs('AWS::SQS::Queue', 2);
     expect(queueId).not.toBe(deadLetterId);
   });
 
-  it('SQS-managed encryption, 14 days’ retention, a visibility timeout of six notice-worker timeouts (360 s), retained', () => {
+  it('SQS-managed encryption, 4 days’ retention, a visibility timeout of six notice-worker timeouts (360 s), retained', () => {
     expect(6 * NOTICE_WORKER_TIMEOUT_SECONDS).toBe(360);
     stateful.hasResource('AWS::SQS::Queue', {
       Properties: Match.objectLike({
         SqsManagedSseEnabled: true,
-        MessageRetentionPeriod: FOURTEEN_DAYS,
+        MessageRetentionPeriod: FOUR_DAYS,
         VisibilityTimeout: 360,
         KmsMasterKeyId: Match.absent(),
       }),
@@ -566,6 +644,9 @@ describe('stateful stack (dev): the notice queue', () => {
     expect(Object.keys(stateful.findResources('AWS::SQS::Queue', { Properties: { VisibilityTimeout: 360 } }))).toEqual([
       queueId,
     ]);
+    expect(
+      Object.keys(stateful.findResources('AWS::SQS::Queue', { Properties: { MessageRetentionPeriod: FOUR_DAYS } })),
+    ).toEqual([queueId]);
   });
 
   it('a message received 5 times goes to the dead-letter queue', () => {
@@ -577,7 +658,7 @@ describe('stateful stack (dev): the notice queue', () => {
     });
   });
 
-  it('the dead-letter queue: SQS-managed encryption, 14 days, retained, no redrive of its own', () => {
+  it('the dead-letter queue: SQS-managed encryption, 14 days (10 more than the notice queue), retained, no redrive of its own', () => {
     const dlq = stateful.toJSON().Resources[deadLetterId] as Json & { Properties: Json };
     expect(dlq).toMatchObject({
       Type: 'AWS::SQS::Queue',
@@ -586,6 +667,11 @@ describe('stateful stack (dev): the notice queue', () => {
       UpdateReplacePolicy: 'Retain',
     });
     expect(dlq.Properties.RedrivePolicy).toBeUndefined();
+    // a message keeps its first enqueue time when it moves: it has 10 days in the dead-letter queue
+    const queue = stateful.toJSON().Resources[queueId] as { Properties: { MessageRetentionPeriod: number } };
+    expect((dlq.Properties.MessageRetentionPeriod as number) - queue.Properties.MessageRetentionPeriod).toBe(
+      10 * 86_400,
+    );
   });
 
   it.each([

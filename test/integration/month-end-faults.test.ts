@@ -4,6 +4,7 @@
 // one version; a second scheduled run of the same month changes nothing. The run's batch records
 // (RUN#<runId>, written by Plan, read and completed by EvaluateBatch) are the batch's, not an
 // account's: a fault there that exhausts the retries fails the batch, and a re-run completes it.
+// They are written once: the same run id planned again with other accounts is refused.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,9 +23,9 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ORDER_PK, orderSk, resultLatestSk, resultPk, runPk } from '#adapters/dynamodb/keys.ts';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import type { OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
+import { type OrderRecord, putOrder } from '#adapters/dynamodb/registry-repository.ts';
 import { listResults, type StoredResult } from '#adapters/dynamodb/result-repository.ts';
-import { getBatch } from '#adapters/dynamodb/run-repository.ts';
+import { BatchConflictError, getBatch } from '#adapters/dynamodb/run-repository.ts';
 import { localClientConfig, type Table } from '#adapters/dynamodb/table.ts';
 import { drainQueue, type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import type { NoticeMessage } from '#adapters/sqs/notice-queue.ts';
@@ -178,13 +179,9 @@ const cleanReference = async () => {
 
 type Item = Awaited<ReturnType<typeof scanAll>>[number];
 const isBatchRecord = (item: Item): boolean => item.pk?.S === runPk(RUN_ID);
-/** A batch record with its outcome's newVersions set to `n` (the one field a re-run changes). */
-const withNewVersions =
-  (n: number) =>
-  (item: Item): Item => ({
-    ...item,
-    outcome: { S: JSON.stringify({ ...JSON.parse(item.outcome?.S ?? '{}'), newVersions: n }) },
-  });
+/** The newVersions a batch record's outcome holds. */
+const recordedNewVersions = (item: Item): number =>
+  (JSON.parse(item.outcome?.S ?? '{}') as { newVersions: number }).newVersions;
 
 const mentions = (attempt: Attempt, text: string): boolean => JSON.stringify(attempt.input).includes(text);
 /** The failed accounts the run's batch records hold, in batch order. */
@@ -429,7 +426,7 @@ describe('the month-end under injected DynamoDB faults', () => {
     expect(await listResults(twin.clean, 'acc-45', MONTH)).toEqual([]);
   });
 
-  it('a second scheduled run of the same month, under faults, changes nothing but its batch records’ newVersions', async () => {
+  it('a second scheduled run of the same month, under faults, changes nothing', async () => {
     // arrange
     const twin = await faultyTwin({ rate: 0.25, seed: 2026, maxConsecutive: MAX_ATTEMPTS - 1 });
     const first = await runMonth(twin.faulty);
@@ -441,15 +438,45 @@ describe('the month-end under injected DynamoDB faults', () => {
     expect(first.summary).toMatchObject({ newVersions: ACCOUNTS.length, failed: [] });
     expect(twin.faulty.injectedTotal()).toBeGreaterThan(injectedBefore);
     expect(second.summary).toEqual({ ...first.summary, newVersions: 0 });
-    const after = await scanAll(twin.clean);
-    expect(after.filter((i) => !isBatchRecord(i))).toEqual(before.filter((i) => !isBatchRecord(i)));
-    // the same runId: the second run re-plans the same batches and writes its own outcome over the first's
-    expect(after.filter(isBatchRecord).map(withNewVersions(0))).toEqual(
-      before.filter(isBatchRecord).map(withNewVersions(0)),
-    );
-    expect(after.filter(isBatchRecord).map((i) => JSON.parse(i.outcome?.S ?? '{}').newVersions)).toEqual(
-      first.plans.map(() => 0),
-    );
+    expect(second.plans).toEqual(first.plans);
+    // not one item changed: the same runId finds its batches planned with the same accounts and their
+    // outcomes recorded, and keeps both — the first run's outcomes, newVersions included
+    expect(await scanAll(twin.clean)).toEqual(before);
+    const records = before.filter(isBatchRecord);
+    expect(records).toHaveLength(first.plans.length);
+    expect(records.reduce((n, i) => n + recordedNewVersions(i), 0)).toBe(ACCOUNTS.length);
+  });
+});
+
+describe('the run’s batch records: one plan per run id', () => {
+  it('the same run id planned again with other accounts in a batch: BatchConflictError naming the run and the batch; the records stay as they were', async () => {
+    // arrange: June evaluated in batches of 4; then an order of gen-03x, which sorts into batch 1
+    const { table } = await tables.fresh();
+    await load(table);
+    const first = await runMonth(table);
+    expect(first.plans[0]).toEqual(['acc-43', 'acc-44', 'gen-00', 'gen-01']);
+    expect(first.plans[1]).toEqual(['gen-02', 'gen-03', 'gen-04', 'gen-05']);
+    await putOrder(table, {
+      accountId: 'gen-03x',
+      orderId: 'ord-gen-03x',
+      startDate: '2026-06-01',
+      months: 1,
+      cashPaid: '300.00',
+    });
+    const before = await scanAll(table);
+    const batch1 = await getBatch(table, RUN_ID, 1);
+    // act
+    const again = plan(settingsFor(table), JUNE);
+    // assert: batch 0 has the same accounts (kept); batch 1 has others
+    await expect(again).rejects.toThrow(BatchConflictError);
+    await expect(again).rejects.toMatchObject({
+      name: 'BatchConflictError',
+      message: expect.stringMatching(new RegExp(`^run ${RUN_ID} was planned before with other accounts in batch 1\\b`)),
+    });
+    expect(await scanAll(table)).toEqual(before);
+    expect(await getBatch(table, RUN_ID, 1)).toEqual(batch1);
+    expect(batch1.accounts).toEqual(first.plans[1]);
+    expect(batch1.outcome).toMatchObject({ evaluated: 4, newVersions: 4, failed: [] });
   });
 });
 
@@ -558,7 +585,7 @@ describe('the synthesized month-end state machine, run locally through the fault
     synthesized = synthesize();
   });
 
-  it('ends in the same stored results as a clean run, with one notice per compensated month; a second execution changes nothing but its batch records’ newVersions', async () => {
+  it('ends in the same stored results as a clean run, with one notice per compensated month; a second execution changes nothing', async () => {
     // arrange
     const ref = await cleanReference();
     const compensated = ACCOUNTS.flatMap((a) => ref.results[a] ?? []).filter((r) => r.report.compensationPercent > 0);
@@ -594,15 +621,13 @@ describe('the synthesized month-end state machine, run locally through the fault
     for (const m of queuedByFirst) {
       expect(m.report, m.notice.noticeId).toEqual(ref.results[m.notice.accountId]?.[0]?.report);
     }
-    // the second execution: nothing new, nothing queued; of the items only the batch outcomes’ newVersions change
+    // the second execution: nothing new, nothing queued, not one item changed (the batch records
+    // keep the first execution's accounts and outcomes)
     expect(twin.faulty.injectedTotal()).toBeGreaterThan(injectedFirst);
     expect(second.summary).toEqual({ ...(referenceSummary as SummaryOutput), newVersions: 0 });
     expect(sum(second.notices, 'windowOpen') + sum(second.notices, 'resent')).toBe(0);
     expect(await drained(sqs.queue)).toEqual([]);
-    const after = await scanAll(twin.clean);
-    expect(after.filter((i) => !isBatchRecord(i))).toEqual(before.filter((i) => !isBatchRecord(i)));
-    expect(after.filter(isBatchRecord).map(withNewVersions(0))).toEqual(
-      before.filter(isBatchRecord).map(withNewVersions(0)),
-    );
+    expect(await scanAll(twin.clean)).toEqual(before);
+    expect(before.filter(isBatchRecord).reduce((n, i) => n + recordedNewVersions(i), 0)).toBe(ACCOUNTS.length);
   });
 });

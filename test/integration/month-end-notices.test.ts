@@ -25,13 +25,18 @@ import { getVersion, type LatestPointer, recordResult } from '#adapters/dynamodb
 import { putBatch } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
-import { makeNoticeQueue, NoticeEnqueueError, type NoticeQueue } from '#adapters/sqs/notice-queue.ts';
+import {
+  makeNoticeQueue,
+  NoticeEnqueueError,
+  type NoticeQueue,
+  NoticeRefusedError,
+} from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import type { CompensationPercent } from '#domain/tiers.ts';
 import { ENGINE_VERSION } from '#month-end/evaluate-account-month.ts';
 import { NoticeTooEarlyError, noticeDue, notifyBatch } from '#month-end/notices.ts';
 import { scanAll, tableFactory } from '../support/dynamo.ts';
-import { closedPort } from '../support/local-http.ts';
+import { closedPort, startHttpServer } from '../support/local-http.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
 import {
   evaluateMonth,
@@ -425,7 +430,7 @@ describe('notifyBatch: each notice queued once', () => {
     expect(await receiveAll(queue())).toEqual([]);
   });
 
-  it('an SQS endpoint that cannot be reached: the run fails, the notice stays pending; the next run sends it', async () => {
+  it('an SQS endpoint that cannot be reached: the run fails with NoticeEnqueueError (retried), the notice stays pending; the next run sends it', async () => {
     // arrange
     const table = await scheduledJune();
     const unreachable = makeNoticeQueue(queue().url, {
@@ -436,8 +441,13 @@ describe('notifyBatch: each notice queued once', () => {
     });
     try {
       // act
-      await expect(notify(table, OPENS_AT, { queue: unreachable })).rejects.toThrow();
-      // assert
+      const run = notify(table, OPENS_AT, { queue: unreachable });
+      // assert: the client's own exception, wrapped as the error the state machine retries
+      await expect(run).rejects.toThrow(NoticeEnqueueError);
+      await expect(run).rejects.toMatchObject({
+        name: 'NoticeEnqueueError',
+        message: expect.stringMatching(/^the notice queue is not reachable: /),
+      });
       expect(await statusOf(table)).toEqual({ [WINDOW_OPEN_44]: 'pending' });
       expect(await receiveAll(queue())).toEqual([]);
     } finally {
@@ -479,7 +489,40 @@ describe('notifyBatch: each notice queued once', () => {
     }
   });
 
-  it('the queue refuses the message as malformed (sender fault): NoticeEnqueueError at once, pending', async () => {
+  it('an SQS endpoint that answers every request with a server error: NoticeEnqueueError after the SDK’s retries, pending', async () => {
+    // arrange: an endpoint that answers as SQS does when it fails (AWS JSON 1.0, HTTP 500)
+    const table = await scheduledJune();
+    let requests = 0;
+    const failing = await startHttpServer((_req, res) => {
+      requests++;
+      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'scripted failure' }));
+    });
+    const broken = makeNoticeQueue(queue().url, {
+      endpoint: failing.url,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 2,
+    });
+    try {
+      // act
+      const run = notify(table, OPENS_AT, { queue: broken });
+      // assert: the SDK retried the 500 once, then the step failed with the error it retries
+      await expect(run).rejects.toThrow(NoticeEnqueueError);
+      await expect(run).rejects.toMatchObject({
+        name: 'NoticeEnqueueError',
+        message: expect.stringMatching(/^the notice queue is not reachable: .*scripted failure/),
+      });
+      expect(requests).toBe(2);
+      expect(await statusOf(table)).toEqual({ [WINDOW_OPEN_44]: 'pending' });
+      expect(await receiveAll(queue())).toEqual([]);
+    } finally {
+      broken.client.destroy();
+      await failing.close();
+    }
+  });
+
+  it('the queue refuses the message as malformed (sender fault): NoticeRefusedError at once (not retried), pending', async () => {
     // arrange
     const table = await scheduledJune();
     const proxy = await startSqsProxy(sqs as LocalSqs);
@@ -487,9 +530,15 @@ describe('notifyBatch: each notice queued once', () => {
       proxy.script(() => ({ code: 'InvalidParameterValue', senderFault: true }));
       // act
       const run = notify(table, OPENS_AT, { queue: proxy.queue });
-      // assert
-      await expect(run).rejects.toThrow(NoticeEnqueueError);
-      await expect(run).rejects.toThrow(/refused a message: InvalidParameterValue/);
+      // assert: refused for what it is — not the NoticeEnqueueError the state machine retries
+      await expect(run).rejects.toThrow(NoticeRefusedError);
+      await expect(run).rejects.toMatchObject({
+        name: 'NoticeRefusedError',
+        message: expect.stringMatching(
+          /^the notice queue refused a message: InvalidParameterValue: refused by the test$/,
+        ),
+      });
+      await expect(run).rejects.not.toBeInstanceOf(NoticeEnqueueError);
       expect(proxy.sendBatches).toHaveLength(1);
       expect(await statusOf(table)).toEqual({ [WINDOW_OPEN_44]: 'pending' });
       expect(await receiveAll(queue())).toEqual([]);

@@ -157,11 +157,24 @@ export const readMinuteFacts = async (
     const base = day * MINUTES_PER_DAY;
     const from = Math.max(fromMinute - base, 0);
     const to = Math.min(toMinute - base, MINUTES_PER_DAY);
+    if (from >= to) return;
+    const page = facts.page(accountId, day);
     for (const [attribute, bit] of SETS) {
       const plane = item[attribute]?.B;
       if (plane === undefined) continue;
-      for (let i = from; i < to; i++) {
-        if (((plane[i >> 3] ?? 0) & (1 << (i & 7))) !== 0) record(base + i, bit | OBSERVED);
+      const value = bit | OBSERVED;
+      // a byte at a time: most bytes of a plane are all set or all clear
+      for (let j = from >> 3; j <= (to - 1) >> 3; j++) {
+        const byte = plane[j] ?? 0;
+        if (byte === 0) continue;
+        const first = j << 3;
+        if (byte === 0xff && first >= from && first + 8 <= to) {
+          for (let i = first; i < first + 8; i++) page[i] = (page[i] ?? 0) | value;
+          continue;
+        }
+        for (let i = Math.max(first, from); i < Math.min(first + 8, to); i++) {
+          if ((byte & (1 << (i & 7))) !== 0) page[i] = (page[i] ?? 0) | value;
+        }
       }
     }
   });

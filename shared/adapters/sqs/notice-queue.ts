@@ -25,8 +25,14 @@ export interface NoticeMessage {
   readonly report: ServiceMonthReport;
 }
 
+/** The queue did not take a message for now (throttling, a service error, the network): retry. */
 export class NoticeEnqueueError extends Error {
   override readonly name = 'NoticeEnqueueError';
+}
+
+/** The queue refused a message for what it is (too large, malformed): retrying cannot help. */
+export class NoticeRefusedError extends Error {
+  override readonly name = 'NoticeRefusedError';
 }
 
 export const makeNoticeQueue = (url: string, config: SQSClientConfig = {}): NoticeQueue => ({
@@ -54,10 +60,17 @@ export const sendNotices = async (
       },
     }));
     for (let attempt = 1; entries.length > 0; attempt++) {
-      const result = await queue.client.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries }));
+      const result = await queue.client
+        .send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries }))
+        .catch((e: unknown) => {
+          // the SDK has retried already; the step's retry comes next
+          throw new NoticeEnqueueError(
+            `the notice queue is not reachable: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        });
       const failed = result.Failed ?? [];
       const ours = failed.find((f) => f.SenderFault);
-      if (ours) throw new NoticeEnqueueError(`the notice queue refused a message: ${ours.Code}: ${ours.Message ?? ''}`);
+      if (ours) throw new NoticeRefusedError(`the notice queue refused a message: ${ours.Code}: ${ours.Message ?? ''}`);
       const retry = new Set(failed.map((f) => f.Id));
       entries = entries.filter((e) => retry.has(e.Id));
       if (entries.length === 0) break;
