@@ -27,7 +27,8 @@ export const makeHandler =
   (settings: () => NotifySettings) =>
   async (input: NotifyInput): Promise<NotifyOutput> => {
     const output = await notifyBatch(settings(), input);
-    for (const f of output.failed) logger.error('notices of an account failed', { accountId: f.accountId, error: f.error });
+    for (const f of output.failed)
+      logger.error('notices of an account failed', { accountId: f.accountId, error: f.error });
     metrics.addMetric('WindowOpenNoticesQueued', MetricUnit.Count, output.windowOpen);
     metrics.addMetric('CorrectionNoticesQueued', MetricUnit.Count, output.corrections);
     metrics.addMetric('NoticesResent', MetricUnit.Count, output.resent);

@@ -21,9 +21,9 @@ import { createInterface } from 'node:readline';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '#adapters/dynamodb/create-table.ts';
 import { COMPACTION_SOURCE } from '#adapters/dynamodb/keys.ts';
-import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
 import { dayItem, hourItem, lastCompactableDay } from '#adapters/dynamodb/minute-fact-repository.ts';
 import { advanceWatermark, putOrder } from '#adapters/dynamodb/registry-repository.ts';
+import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
 import { drainQueue, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { MINUTES_PER_DAY } from '#domain/instant.ts';
 import { ANY_OK, OBSERVED, PLATFORM_FAILURE } from '#domain/probe.ts';
@@ -42,9 +42,16 @@ const random = seededRandom(Number(process.env.BENCH_SEED ?? 20261101));
 
 // dynalite in a process of its own (scripts/bench/dynalite-server.mjs): the endpoint and the
 // pipeline each get a core, as a DynamoDB endpoint and its client would
-const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE_DYNALITE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof2'] : []), new URL('./dynalite-server.mjs', import.meta.url).pathname], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const server = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_PROFILE_DYNALITE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof2'] : []),
+    new URL('./dynalite-server.mjs', import.meta.url).pathname,
+  ],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
 const { port } = JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as { port: number };
 const table = makeTable('tcmpp-sla-bench', localClientConfig(`http://127.0.0.1:${port}`));
