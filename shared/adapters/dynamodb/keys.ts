@@ -2,7 +2,7 @@
 //
 // | entity                  | pk                        | sk                                  | notes |
 // |-------------------------|---------------------------|-------------------------------------|-------|
-// | minute facts (1 hour)   | ACCOUNT#<accountId>       | HOUR#<epoch hour, 9 digits>         | number sets of minute offsets 0..59 per state bit (ADD: idempotent, order-free); ttl |
+// | minute facts (1 hour)   | ACCOUNT#<accountId>       | HOUR#<epoch hour, 9 digits>         | string sets of runs of minute offsets ("0-59", "7") per state bit (ADD: idempotent, order-free); ttl |
 // | compacted day           | ACCOUNT#<accountId>       | DAY#<epoch day, 6 digits>           | the day's HOUR# items folded: one 180-byte bitmap per state bit; ttl |
 // | late minute facts       | ACCOUNT#<accountId>       | DAY#<epoch day>#LATE#<epoch hour 9d> | as HOUR#, for results written after their UTC day was sealed |
 // | account profile         | PROFILE                   | <accountId>                         | prober base URL, active flag (registry partition) |
