@@ -693,7 +693,8 @@ describe('what compaction saves', () => {
     expect(run.days.every((d) => d.accounts === 1)).toBe(true);
     expect(compacted.facts).toEqual(hourItems.facts);
     expect(compacted.facts).toHaveLength(31 * MINUTES_PER_DAY);
-    expect(hourItems.units).toBeGreaterThanOrEqual(10);
+    // 744 hour items of one run each ("0-59") read in ~4 units
+    expect(hourItems.units).toBeGreaterThanOrEqual(3);
     expect(compacted.units).toBeLessThanOrEqual(5);
     expect(compacted.units).toBeLessThan(hourItems.units);
   });

@@ -149,7 +149,8 @@ const foldHourItem = (
       const dash = run.indexOf('-');
       const first = Number(dash < 0 ? run : run.slice(0, dash));
       const last = dash < 0 ? first : Number(run.slice(dash + 1));
-      for (let m = Math.max(first, fromMinute - base); m <= last && base + m < toMinute; m++) record(base + m, bit | OBSERVED);
+      for (let m = Math.max(first, fromMinute - base); m <= last && base + m < toMinute; m++)
+        record(base + m, bit | OBSERVED);
     }
   }
 };
