@@ -127,7 +127,12 @@ export const pipelineCommand = (io: Io): Command =>
         const months = [
           ...new Set(scenario.orders.flatMap((o) => serviceMonthsOf(o, zone).map((m) => m.month))),
         ].sort();
-        const settings = { timeZone: zone, maintenanceMinNoticeHours: scenario.policy.maintenanceMinNoticeHours };
+        // the scenario's own policy: zone, notice hours, and its calendar (added days, strictness)
+        const settings = {
+          timeZone: zone,
+          maintenanceMinNoticeHours: scenario.policy.maintenanceMinNoticeHours,
+          calendar: scenario.calendar,
+        };
         for (const month of months) {
           const { output } = await runMonthEnd(
             table,

@@ -45,6 +45,8 @@ export interface MonthEndSettings {
   /** a service month observed on fewer minutes than this share of its total is a coverage gap */
   readonly coverageMinPercent: number;
   readonly now: () => Date;
+  /** China's official calendar (default), or one with overrides (a scenario's own days, strictness) */
+  readonly calendar?: BusinessCalendar;
 }
 
 export class MonthEndInputError extends Error {}
@@ -204,7 +206,7 @@ export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInpu
   const { accounts } = await getBatch(settings.table, batch.runId, batch.batch);
   const windows = await storedWindows(settings.table, settings.maintenanceMinNoticeHours);
   const { orders, latest } = await prefetchBatch(settings.table, accounts, batch.month, settings.timeZone);
-  const calendar = new BusinessCalendar();
+  const calendar = settings.calendar ?? new BusinessCalendar();
   const tiers = emptyTiers();
   let evaluated = 0;
   let newVersions = 0;
@@ -269,7 +271,7 @@ export const evaluateBatch = async (settings: MonthEndSettings, batch: BatchInpu
 
 /** Adds up the batches; `opensAt` is when the month's claim windows open (R9), 00:00 local. */
 export const summarise = (
-  settings: Pick<MonthEndSettings, 'timeZone'>,
+  settings: Pick<MonthEndSettings, 'timeZone' | 'calendar'>,
   input: { month: string; runId: string; batches: readonly BatchOutput[] },
 ): SummaryOutput => {
   const tiers: TierCounts = input.batches.reduce(
@@ -282,7 +284,7 @@ export const summarise = (
     emptyTiers(),
   );
   const lastDay = DateTime.fromISO(`${input.month}-01`, { zone: settings.timeZone }).endOf('month').toISODate() ?? '';
-  const { opensOn } = claimWindowFor(lastDay, new BusinessCalendar());
+  const { opensOn } = claimWindowFor(lastDay, settings.calendar ?? new BusinessCalendar());
   const opensAt = DateTime.fromISO(opensOn, { zone: settings.timeZone }).startOf('day').toUTC().toISO() ?? '';
   return {
     month: input.month,

@@ -55,6 +55,36 @@ describe('sla pipeline', () => {
     }
   }
 
+  it("a scenario's own calendar (a holiday added): the claim windows and notices follow it, as sla evaluate's do", () => {
+    // arrange: june-43-vs-44 with 2026-07-06 (a Monday among July's first business days) a holiday
+    const dir = tempDir();
+    const base = JSON.parse(readFileSync(join(EXAMPLES, 'june-43-vs-44.scenario.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const scenario = writeJson(dir, 'scenario.json', { ...base, calendar: { holidays: ['2026-07-06'] } });
+    const out = join(dir, 'out');
+    // act
+    const run = sla(['pipeline', '--scenario', scenario, '--out', out]);
+    const evaluated = sla(['evaluate', '--input', scenario]);
+    const plain = sla(['evaluate', '--input', join(EXAMPLES, 'june-43-vs-44.scenario.json')]);
+    // assert
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      serviceMonths: { claimWindow: { opensOn: string } | null }[];
+    };
+    expect(report).toEqual(JSON.parse(evaluated.stdout));
+    // the added holiday moved the window: the test would pass unchanged without it otherwise
+    const opensOn = (r: typeof report) =>
+      r.serviceMonths.flatMap((m) => (m.claimWindow ? [m.claimWindow.opensOn] : []));
+    expect(opensOn(report)).not.toEqual(opensOn(JSON.parse(plain.stdout) as typeof report));
+    const notice = JSON.parse(readFileSync(join(out, 'outbox', 'acc-44_ord-44_2026-06_window-open.json'), 'utf8')) as {
+      report: { claimWindow: { opensOn: string } };
+    };
+    expect([notice.report.claimWindow.opensOn]).toEqual(opensOn(report));
+  });
+
   it('a bad scenario: exit 2 with the error lines of sla evaluate, no report', async () => {
     // arrange
     const dir = tempDir();
