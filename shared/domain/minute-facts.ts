@@ -66,21 +66,12 @@ export class MinuteFacts {
    * Pages absent from the store are skipped whole.
    */
   forEachObserved(accountId: string, from: number, to: number, visit: (minute: number, state: number) => void): void {
-    const pages = this.accounts.get(accountId);
-    if (!pages) return;
-    const firstPage = Math.floor(from / MINUTES_PER_DAY);
-    const lastPage = Math.floor((to - 1) / MINUTES_PER_DAY);
-    for (let p = firstPage; p <= lastPage; p++) {
-      const page = pages.get(p);
-      if (!page) continue;
-      const base = p * MINUTES_PER_DAY;
-      const start = Math.max(from, base) - base;
-      const end = Math.min(to, base + MINUTES_PER_DAY) - base;
-      for (let i = start; i < end; i++) {
-        const state = page[i] ?? 0;
-        if (state !== 0) visit(base + i, state);
+    this.forEachStretch(accountId, from, to, (first, states) => {
+      for (let i = 0; i < states.length; i++) {
+        const state = states[i] ?? 0;
+        if (state !== 0) visit(first + i, state);
       }
-    }
+    });
   }
 
   /**

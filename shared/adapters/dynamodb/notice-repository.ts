@@ -11,7 +11,6 @@
 
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -19,7 +18,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { noticePk, noticeSk } from './keys.ts';
-import type { Table } from './table.ts';
+import { batchGetAll, type Table } from './table.ts';
 
 export type NoticeKind = 'window-open' | 'correction';
 export type NoticeStatus = 'pending' | 'enqueued' | 'delivered' | 'failed';
@@ -94,26 +93,11 @@ export const getWindowOpenMany = async (
 ): Promise<Map<string, StoredNotice | undefined>> => {
   const found = new Map<string, StoredNotice | undefined>();
   for (const k of keys) found.set(`${k.accountId}/${k.orderId}/${k.month}`, undefined);
-  for (let i = 0; i < keys.length; i += 100) {
-    let wanted: Record<string, AttributeValue>[] = keys
-      .slice(i, i + 100)
-      .map((k) => keyOf({ ...k, kind: 'window-open', version: 0 }));
-    for (let attempt = 0; wanted.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** Math.min(attempt, 6)));
-      const result = await table.client.send(
-        new BatchGetItemCommand({
-          RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      table.meter.add('read', result.ConsumedCapacity);
-      for (const item of result.Responses?.[table.name] ?? []) {
-        const notice = fromItem(item);
-        found.set(`${notice.accountId}/${notice.orderId}/${notice.month}`, notice);
-      }
-      wanted = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
-    }
-  }
+  const wanted = keys.map((k) => keyOf({ ...k, kind: 'window-open', version: 0 }));
+  await batchGetAll(table, wanted, true, (item) => {
+    const notice = fromItem(item);
+    found.set(`${notice.accountId}/${notice.orderId}/${notice.month}`, notice);
+  });
   return found;
 };
 

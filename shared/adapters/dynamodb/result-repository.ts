@@ -6,7 +6,6 @@
 
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -14,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { resultLatestSk, resultPk, resultVersionSk } from './keys.ts';
-import type { Table } from './table.ts';
+import { batchGetAll, type Table } from './table.ts';
 
 export interface StoredResult {
   readonly version: number;
@@ -65,29 +64,13 @@ export const getLatestMany = async (
 ): Promise<Map<string, LatestPointer | undefined>> => {
   const found = new Map<string, LatestPointer | undefined>();
   for (const k of keys) found.set(latestKey(k.accountId, k.orderId, k.month), undefined);
-  for (let i = 0; i < keys.length; i += 100) {
-    let wanted: Record<string, AttributeValue>[] = keys.slice(i, i + 100).map((k) => ({
-      pk: { S: resultPk(k.accountId) },
-      sk: { S: resultLatestSk(k.month, k.orderId) },
-    }));
-    for (let attempt = 0; wanted.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** Math.min(attempt, 6)));
-      const result = await table.client.send(
-        new BatchGetItemCommand({
-          RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      table.meter.add('read', result.ConsumedCapacity);
-      for (const item of result.Responses?.[table.name] ?? []) {
-        const accountId = (item.pk?.S ?? '').slice('RESULT#'.length);
-        const [month = '', orderId = ''] = (item.sk?.S ?? '').split('#');
-        const body = item.doc?.S;
-        if (body !== undefined) found.set(latestKey(accountId, orderId, month), JSON.parse(body) as LatestPointer);
-      }
-      wanted = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
-    }
-  }
+  const wanted = keys.map((k) => ({ pk: { S: resultPk(k.accountId) }, sk: { S: resultLatestSk(k.month, k.orderId) } }));
+  await batchGetAll(table, wanted, true, (item) => {
+    const accountId = (item.pk?.S ?? '').slice('RESULT#'.length);
+    const [month = '', orderId = ''] = (item.sk?.S ?? '').split('#');
+    const body = item.doc?.S;
+    if (body !== undefined) found.set(latestKey(accountId, orderId, month), JSON.parse(body) as LatestPointer);
+  });
   return found;
 };
 

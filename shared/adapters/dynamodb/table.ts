@@ -1,7 +1,7 @@
 // The table handle every repository shares: client, name, and a meter of consumed capacity.
 
-import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 
 /** Sums DynamoDB's own ConsumedCapacity figures (table, not indexes). */
 export class CapacityMeter {
@@ -37,3 +37,30 @@ export const localClientConfig = (endpoint: string): DynamoDBClientConfig => ({
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   maxAttempts: 5,
 });
+
+/**
+ * Gets items by key, 100 a BatchGetItem request; keys DynamoDB leaves unprocessed are asked again
+ * with jittered backoff. Each item found goes to `onItem` (a key with no item is simply absent).
+ */
+export const batchGetAll = async (
+  table: Table,
+  keys: readonly Record<string, AttributeValue>[],
+  consistent: boolean,
+  onItem: (item: Record<string, AttributeValue>) => void,
+): Promise<void> => {
+  for (let i = 0; i < keys.length; i += 100) {
+    let wanted = keys.slice(i, i + 100);
+    for (let attempt = 0; wanted.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** Math.min(attempt, 6)));
+      const result = await table.client.send(
+        new BatchGetItemCommand({
+          RequestItems: { [table.name]: { Keys: wanted, ConsistentRead: consistent } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      table.meter.add('read', result.ConsumedCapacity);
+      for (const item of result.Responses?.[table.name] ?? []) onItem(item);
+      wanted = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
+    }
+  }
+};
