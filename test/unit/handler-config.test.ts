@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultOptions as compactionOptions } from '../../functions/compact-minute-facts.ts';
 import { defaultDeps } from '../../functions/ingest-probe-feed.ts';
+import { workerSettings } from '../../functions/notice-worker.ts';
 import { defaultOptions } from '../../functions/run-prober.ts';
 import { ConfigError } from '../../shared/config.ts';
 
@@ -117,5 +118,41 @@ describe('compaction handler configuration', () => {
   it('takes the values the stack sets', () => {
     process.env = { ...saved, TABLE_NAME: 'sla-table', COMPACTION_MAX_DAYS_PER_RUN: '7', COMPACTION_CONCURRENCY: '4' };
     expect(compactionOptions()).toMatchObject({ maxDaysPerRun: 7, concurrency: 4 });
+  });
+});
+
+describe('notice worker configuration', () => {
+  const workerEnv = { TABLE_NAME: 'sla-table', OUTBOX_DIR: '/tmp/sla-outbox' };
+
+  it.each(['TABLE_NAME', 'OUTBOX_DIR'])('names a missing %s', (name) => {
+    // arrange
+    process.env = { ...saved, ...workerEnv };
+    delete process.env[name];
+    // act / assert
+    expect(() => workerSettings()).toThrow(new ConfigError(`environment variable ${name} is required`));
+  });
+
+  it.each(['0', '-30', 'two minutes', '1.5'])('names a malformed NOTICE_LEASE_SECONDS (%s)', (value) => {
+    process.env = { ...saved, ...workerEnv, NOTICE_LEASE_SECONDS: value };
+    expect(() => workerSettings()).toThrow(ConfigError);
+    expect(() => workerSettings()).toThrow(
+      new ConfigError(`environment variable NOTICE_LEASE_SECONDS must be a whole number ≥ 1, got "${value}"`),
+    );
+  });
+
+  it('takes the documented default lease, the outbox channel, and the clock', () => {
+    process.env = { ...saved, ...workerEnv };
+    delete process.env.NOTICE_LEASE_SECONDS;
+    const settings = workerSettings();
+    expect(settings.leaseSeconds).toBe(120);
+    expect(settings.table.name).toBe('sla-table');
+    expect(settings.channels.map((c) => c.name)).toEqual(['outbox']);
+    expect(settings.channels[0]).toMatchObject({ dir: '/tmp/sla-outbox' });
+    expect(Math.abs(settings.now().getTime() - Date.now())).toBeLessThan(5_000);
+  });
+
+  it('takes the lease the stack sets', () => {
+    process.env = { ...saved, ...workerEnv, NOTICE_LEASE_SECONDS: '300' };
+    expect(workerSettings().leaseSeconds).toBe(300);
   });
 });

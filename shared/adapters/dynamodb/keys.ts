@@ -16,7 +16,7 @@
 // | service-month result    | RESULT#<accountId>        | <month>#<orderId>#V#<version, 6 d.> | one evaluation: report fields, input fingerprint, engine version, reason, who, when; never rewritten |
 // | latest result pointer   | RESULT#<accountId>        | <month>#<orderId>#LATEST            | version, fingerprint, tier, voucher: conditional on the version it replaces |
 // | month-end batch         | RUN#<runId>               | BATCH#<n, 5 digits>                 | the accounts of one batch (the Map carries only its number); its outcome; ttl |
-// | notice                  | NOTICE#<accountId>        | <month>#<orderId>#<kind>[#V<version>] | one notice to a customer: what it told, pending → enqueued (→ delivered: the worker) |
+// | notice                  | NOTICE#<accountId>        | <month>#<orderId>#<kind>[#V<version>] | one notice to a customer: what it told, pending → enqueued → delivered; the worker's lease (leaseUntil, claimToken, claims), sentChannels, deliveredAt/deliveredChannels |
 // | claims                  | reserved: CLAIM#… (later stage)                                             | |
 //
 // Hour items are keyed by the UTC epoch hour (floor(epochMinute / 60)): every zone in use has

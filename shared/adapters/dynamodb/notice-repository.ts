@@ -152,3 +152,186 @@ export const markEnqueued = async (table: Table, notice: NoticeRecord, at: Date)
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
   }
 };
+
+// ---------------------------------------------------------------------------------------------
+// The notice worker (shared/notices/deliver.ts): a lease on the record while a worker delivers,
+// the channels that took the notice, and delivered. Attributes beside `doc` and `status`:
+//
+//   leaseUntil         N   epoch ms: until then the worker holding claimToken may deliver
+//   claimToken         S   the holder's token: every later write of the holder is conditional on it
+//   claimedAt          S   when the lease was taken
+//   claims             N   how many times a lease was taken (1 unless a worker failed or crashed)
+//   sentChannels       SS  channels that took the notice under some lease (never sent again)
+//   deliveredAt        S   status delivered: when
+//   deliveredChannels  L   status delivered: the channels it went out on
+
+/** The fields that key a notice (its id is made of them). */
+export type NoticeKey = Pick<NoticeRecord, 'accountId' | 'orderId' | 'month' | 'kind' | 'version'>;
+
+/** What the worker sees of a notice record. */
+export interface NoticeState {
+  readonly notice: NoticeRecord;
+  readonly status: NoticeStatus;
+  /** epoch ms; absent when no worker has taken a lease, or once delivered */
+  readonly leaseUntil?: number;
+  readonly claims: number;
+  readonly sentChannels: readonly string[];
+  readonly deliveredAt?: string;
+  readonly deliveredChannels?: readonly string[];
+}
+
+export type ClaimOutcome =
+  | { readonly outcome: 'claimed'; readonly state: NoticeState }
+  | { readonly outcome: 'delivered'; readonly state: NoticeState }
+  | { readonly outcome: 'leased'; readonly state: NoticeState }
+  | { readonly outcome: 'missing' };
+
+const stateOf = (item: Record<string, AttributeValue>): NoticeState => {
+  const { status, ...notice } = fromItem(item);
+  const leaseUntil = item.leaseUntil?.N;
+  const deliveredAt = item.deliveredAt?.S;
+  const deliveredChannels = item.deliveredChannels?.L;
+  return {
+    notice,
+    status,
+    ...(leaseUntil === undefined ? {} : { leaseUntil: Number(leaseUntil) }),
+    claims: Number(item.claims?.N ?? '0'),
+    sentChannels: [...(item.sentChannels?.SS ?? [])].sort(),
+    ...(deliveredAt === undefined ? {} : { deliveredAt }),
+    ...(deliveredChannels === undefined ? {} : { deliveredChannels: deliveredChannels.map((c) => c.S ?? '') }),
+  };
+};
+
+/** The record of a notice and the worker's attributes; undefined when there is none. */
+export const getNoticeState = async (table: Table, key: NoticeKey): Promise<NoticeState | undefined> => {
+  const result = await table.client.send(
+    new GetItemCommand({
+      TableName: table.name,
+      Key: keyOf(key),
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  table.meter.add('read', result.ConsumedCapacity);
+  return result.Item ? stateOf(result.Item) : undefined;
+};
+
+/**
+ * Takes the lease on a notice: one conditional write, which succeeds only when the record exists,
+ * is not delivered, and has no lease or an expired one. When it fails, one consistent read says
+ * why: no record, delivered already, or another worker's live lease.
+ */
+export const claimNotice = async (
+  table: Table,
+  key: NoticeKey,
+  claim: { readonly token: string; readonly now: Date; readonly leaseSeconds: number },
+): Promise<ClaimOutcome> => {
+  const now = claim.now.getTime();
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keyOf(key),
+        UpdateExpression: 'SET #lease = :until, #token = :token, #claimedAt = :at ADD #claims :one',
+        ConditionExpression: [
+          'attribute_exists(pk)',
+          '#status <> :delivered',
+          '(attribute_not_exists(#lease) OR #lease <= :now)',
+        ].join(' AND '),
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#lease': 'leaseUntil',
+          '#token': 'claimToken',
+          '#claimedAt': 'claimedAt',
+          '#claims': 'claims',
+        },
+        ExpressionAttributeValues: {
+          ':until': { N: String(now + claim.leaseSeconds * 1000) },
+          ':token': { S: claim.token },
+          ':at': { S: claim.now.toISOString() },
+          ':one': { N: '1' },
+          ':delivered': { S: 'delivered' },
+          ':now': { N: String(now) },
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return { outcome: 'claimed', state: stateOf(result.Attributes ?? {}) };
+  } catch (e) {
+    if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    const state = await getNoticeState(table, key);
+    if (state === undefined) return { outcome: 'missing' };
+    return { outcome: state.status === 'delivered' ? 'delivered' : 'leased', state };
+  }
+};
+
+/** Records that a channel took the notice; false when the lease is no longer `token`'s. */
+export const recordChannelSent = async (
+  table: Table,
+  key: NoticeKey,
+  token: string,
+  channel: string,
+): Promise<boolean> => {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keyOf(key),
+        UpdateExpression: 'ADD #sent :channel',
+        ConditionExpression: '#token = :token',
+        ExpressionAttributeNames: { '#sent': 'sentChannels', '#token': 'claimToken' },
+        ExpressionAttributeValues: { ':channel': { SS: [channel] }, ':token': { S: token } },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+};
+
+/**
+ * → delivered, with when and through which channels, and the lease released; conditional on the
+ * lease being `token`'s. False when it is not (it expired and another worker took it).
+ */
+export const markDelivered = async (
+  table: Table,
+  key: NoticeKey,
+  token: string,
+  at: Date,
+  channels: readonly string[],
+): Promise<boolean> => {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keyOf(key),
+        UpdateExpression: 'SET #status = :delivered, #deliveredAt = :at, #channels = :channels REMOVE #lease, #token',
+        ConditionExpression: '#token = :token AND #status <> :delivered',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#deliveredAt': 'deliveredAt',
+          '#channels': 'deliveredChannels',
+          '#lease': 'leaseUntil',
+          '#token': 'claimToken',
+        },
+        ExpressionAttributeValues: {
+          ':delivered': { S: 'delivered' },
+          ':at': { S: at.toISOString() },
+          ':channels': { L: channels.map((c) => ({ S: c })) },
+          ':token': { S: token },
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+};

@@ -1,0 +1,726 @@
+// The notice worker (functions/notice-worker.ts makeHandler) on real stand-ins — dynalite and the
+// embedded SQS API (local-aws-sqs) with the notice queue and its DLQ (maxReceiveCount 5) — driven
+// as Lambda's event source mapping drives it: messages received with all their attributes, the
+// SQS event built from them, the handler called, the messages it did not report deleted. A
+// receive asks for a visibility timeout of 1 s (the queue's is 360 s), so a message that is not
+// deleted is back a second later; the leases follow the worker's controlled clock.
+//
+// Each notice id is delivered once to the outbox: redelivered, queued twice, after a worker
+// crashed between its claim and marking it delivered, with two workers on the same messages. A
+// malformed body is reported (its field named, nothing of the body logged) and, after 5
+// receives, sits in the DLQ.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_DEV = 'true';
+});
+
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
+import {
+  claimNotice,
+  createNotice,
+  getNoticeState,
+  markEnqueued,
+  type NoticeRecord,
+  type NoticeState,
+  noticeIdOf,
+  recordChannelSent,
+} from '#adapters/dynamodb/notice-repository.ts';
+import type { Table } from '#adapters/dynamodb/table.ts';
+import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
+import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import type { ServiceMonthReport } from '#domain/evaluate.ts';
+import type { CompensationPercent } from '#domain/tiers.ts';
+import { logger } from '../../functions/commons/powertools.ts';
+import { type BatchResponse, makeHandler, type SqsEvent } from '../../functions/notice-worker.ts';
+import {
+  type DeliverSettings,
+  deliverNotice,
+  type NoticeChannel,
+  NoticeLeaseLostError,
+  OutboxChannel,
+  outboxFileName,
+} from '../../shared/notices/deliver.ts';
+import { tableFactory } from '../support/dynamo.ts';
+import { markersIn, PERSONAL } from '../support/markers.ts';
+
+let dynamo: LocalDynamo | undefined;
+const tables = tableFactory(() => {
+  if (!dynamo) throw new Error('dynalite is not started');
+  return dynamo;
+}, 'worker');
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo('worker-0');
+});
+
+afterAll(async () => {
+  tables.destroy();
+  await dynamo?.close();
+});
+
+// a fresh queue (and DLQ), table and outbox for every test
+let sqs: LocalSqs | undefined;
+let table: Table | undefined;
+let outbox = '';
+
+beforeEach(async () => {
+  sqs = await startLocalSqs();
+  table = (await tables.fresh()).table;
+  outbox = mkdtempSync(join(tmpdir(), 'notice-outbox-'));
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await sqs?.close();
+  sqs = undefined;
+  rmSync(outbox, { recursive: true, force: true });
+});
+
+const local = (): { sqs: LocalSqs; table: Table } => {
+  if (!sqs || !table) throw new Error('the stand-ins are not started');
+  return { sqs, table };
+};
+
+// ---------------------------------------------------------------------------------------------
+// The controlled clock, the channels that count what they send
+
+const T0 = new Date('2026-07-08T00:00:00+08:00');
+const LEASE_SECONDS = 120;
+let clockMs = T0.getTime();
+beforeEach(() => {
+  clockMs = T0.getTime();
+});
+const advance = (seconds: number): void => {
+  clockMs += seconds * 1000;
+};
+const clockAt = (seconds: number): string => new Date(T0.getTime() + seconds * 1000).toISOString();
+
+/** Sends per notice id, across every channel made by `counting`. */
+type Sends = Map<string, number>;
+
+/** The outbox, counting each send; `fault` runs after the channel took the notice (a crash then). */
+const counting = (sends: Sends, fault?: (noticeId: string, nth: number) => void): NoticeChannel => {
+  const outboxChannel = new OutboxChannel(outbox);
+  return {
+    name: outboxChannel.name,
+    serves: () => true,
+    send: async (delivery) => {
+      const nth = (sends.get(delivery.notice.noticeId) ?? 0) + 1;
+      sends.set(delivery.notice.noticeId, nth);
+      await outboxChannel.send(delivery);
+      fault?.(delivery.notice.noticeId, nth);
+    },
+  };
+};
+
+const settingsWith = (channel: NoticeChannel): DeliverSettings => ({
+  table: local().table,
+  channels: [channel],
+  now: () => new Date(clockMs),
+  leaseSeconds: LEASE_SECONDS,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Notices recorded and queued as the month-end's NotifyBatch does it
+
+const JUNE = '2026-06';
+
+const reportOf = (
+  accountId: string,
+  orderId: string,
+  tier: CompensationPercent,
+  voucher: string,
+): ServiceMonthReport => ({
+  accountId,
+  orderId,
+  month: JUNE,
+  firstDay: '2026-06-01',
+  lastDay: '2026-06-30',
+  days: 30,
+  totalMinutes: 43_200,
+  unavailableMinutes: 44,
+  excludedMinutes: { '4.4': 10 },
+  observedMinutes: 43_200,
+  availabilityPercent: '99.898148',
+  compensationPercent: tier,
+  fee: '300.00',
+  voucher,
+  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
+  excludedBy: { 'ex-1': 10 },
+});
+
+/** The window-open notice of account acc-<n> (and a correction, v2, when `correction`). */
+const messageOf = (n: number, correction = false): NoticeMessage => {
+  const fields = {
+    kind: correction ? ('correction' as const) : ('window-open' as const),
+    accountId: `acc-${n}`,
+    orderId: `ord-${n}`,
+    month: JUNE,
+    version: correction ? 2 : 1,
+    compensationPercent: correction ? 25 : 10,
+    voucher: correction ? '75.00' : '30.00',
+  };
+  const notice: NoticeRecord = {
+    noticeId: noticeIdOf(fields),
+    ...fields,
+    ...(correction ? { previous: { version: 1, compensationPercent: 10, voucher: '30.00' } } : {}),
+    runId: 'scheduled-2026-06',
+    createdAt: '2026-07-07T16:00:00.000Z',
+  };
+  return {
+    notice,
+    report: reportOf(
+      fields.accountId,
+      fields.orderId,
+      fields.compensationPercent as CompensationPercent,
+      fields.voucher,
+    ),
+  };
+};
+
+/** Records each notice pending, queues it, marks it enqueued. */
+const recordAndQueue = async (messages: readonly NoticeMessage[]): Promise<void> => {
+  const { table, sqs } = local();
+  for (const m of messages) expect(await createNotice(table, m.notice)).toEqual({ created: true });
+  await sendNotices(sqs.queue, messages);
+  for (const m of messages) await markEnqueued(table, m.notice, new Date(m.notice.createdAt));
+};
+
+const stateOf = async (message: NoticeMessage): Promise<NoticeState | undefined> =>
+  getNoticeState(local().table, message.notice);
+
+// ---------------------------------------------------------------------------------------------
+// Lambda's event source mapping, one poll at a time
+
+let queueArn = '';
+beforeEach(async () => {
+  const { sqs } = local();
+  const attributes = await sqs.queue.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: sqs.queue.url, AttributeNames: ['QueueArn'] }),
+  );
+  queueArn = attributes.Attributes?.QueueArn ?? '';
+  expect(queueArn).toMatch(/^arn:aws:sqs:local:000000000000:notices$/);
+});
+
+const receive = async (queueUrl = local().sqs.queue.url): Promise<Message[]> => {
+  const received = await local().sqs.queue.client.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      VisibilityTimeout: 1,
+      AttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return received.Messages ?? [];
+};
+
+/** The SQS event Lambda builds from received messages. */
+const eventOf = (messages: readonly Message[]): SqsEvent => ({
+  Records: messages.map((m) => ({
+    messageId: m.MessageId ?? '',
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: { ...m.Attributes },
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        {
+          ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+          stringListValues: value.StringListValues ?? [],
+          binaryListValues: [],
+          dataType: value.DataType ?? 'String',
+        },
+      ]),
+    ),
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'local',
+  })),
+});
+
+type Worker = (event: SqsEvent) => Promise<BatchResponse>;
+
+interface Invocation {
+  readonly messageIds: readonly string[];
+  /** the handler's answer; undefined when it threw (then the whole batch comes back) */
+  readonly response: BatchResponse | undefined;
+  readonly error: unknown;
+  /** messages reported failed (all of them when the handler threw) */
+  readonly failed: readonly string[];
+}
+
+/** Calls the worker with the messages, then deletes those it did not report, as Lambda does. */
+const invoke = async (worker: Worker, messages: readonly Message[]): Promise<Invocation> => {
+  const messageIds = messages.map((m) => m.MessageId ?? '');
+  let response: BatchResponse | undefined;
+  let error: unknown;
+  try {
+    response = await worker(eventOf(messages));
+  } catch (e) {
+    error = e;
+  }
+  const failed = response ? response.batchItemFailures.map((f) => f.itemIdentifier) : messageIds;
+  const done = messages.filter((m) => !failed.includes(m.MessageId ?? ''));
+  if (done.length > 0) {
+    // a message received again since (by another worker) may keep it: it comes back, and is
+    // dropped then as a duplicate
+    await local().sqs.queue.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: local().sqs.queue.url,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+      }),
+    );
+  }
+  return { messageIds, response, error, failed };
+};
+
+/** The 1 s visibility timeout of the messages received last passes: those not deleted are back. */
+const visibilityTimeoutPasses = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1_100));
+
+/** Polls until the queue is empty (at most `rounds` polls): every invocation, in order. */
+const drain = async (worker: Worker, rounds = 10): Promise<Invocation[]> => {
+  const invocations: Invocation[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if ((await approximateCount(local().sqs.queue.url)) === 0) return invocations;
+    const messages = await receive();
+    if (messages.length === 0) await visibilityTimeoutPasses();
+    else invocations.push(await invoke(worker, messages));
+  }
+  throw new Error(`the queue is not empty after ${rounds} polls`);
+};
+
+const approximateCount = async (queueUrl: string): Promise<number> => {
+  const attributes = await local().sqs.queue.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 'NaN');
+};
+
+/** Both queues empty (local-aws-sqs counts in-flight messages too). */
+const expectQueuesEmpty = async (): Promise<void> => {
+  expect(await approximateCount(local().sqs.queue.url)).toBe(0);
+  expect(await approximateCount(local().sqs.deadLetterUrl)).toBe(0);
+};
+
+/** The id of the received message that carries the notice (its noticeId attribute). */
+const messageIdOf = (messages: readonly Message[], noticeId: string): string =>
+  messages.find((m) => m.MessageAttributes?.noticeId?.StringValue === noticeId)?.MessageId ?? '';
+
+const outboxFiles = (): string[] => readdirSync(outbox).sort();
+const outboxMessage = (noticeId: string): unknown =>
+  JSON.parse(readFileSync(join(outbox, outboxFileName(noticeId)), 'utf8'));
+
+const deliveredOnce = (state: NoticeState | undefined, at: string) =>
+  expect(state).toMatchObject({
+    status: 'delivered',
+    deliveredAt: at,
+    deliveredChannels: ['outbox'],
+    sentChannels: ['outbox'],
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+describe('notice worker: each notice id delivered once', () => {
+  it('every queued notice is delivered once to the outbox, recorded delivered, and deleted from the queue', async () => {
+    // arrange: 23 notices (3 polls), 20 window-open and 3 corrections
+    const messages = [
+      ...Array.from({ length: 20 }, (_, i) => messageOf(i + 1)),
+      ...[1, 2, 3].map((n) => messageOf(n, true)),
+    ];
+    await recordAndQueue(messages);
+    const sends: Sends = new Map();
+    const worker = makeHandler(settingsWith(counting(sends)));
+    // act
+    const invocations = await drain(worker);
+    // assert: three polls, nothing reported failed
+    expect(invocations.map((i) => i.messageIds.length)).toEqual([10, 10, 3]);
+    expect(invocations.map((i) => i.response)).toEqual([
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+    ]);
+    // one send, one file per notice id: the notice and the report as queued
+    const ids = messages.map((m) => m.notice.noticeId);
+    expect([...sends.keys()].sort()).toEqual([...ids].sort());
+    expect([...sends.values()].every((n) => n === 1)).toBe(true);
+    expect(outboxFiles()).toEqual(ids.map(outboxFileName).sort());
+    for (const m of messages) expect(outboxMessage(m.notice.noticeId)).toEqual(m);
+    for (const m of messages) {
+      const state = await stateOf(m);
+      deliveredOnce(state, T0.toISOString());
+      expect(state).toMatchObject({ claims: 1, notice: m.notice });
+      expect(state).not.toHaveProperty('leaseUntil');
+    }
+    await expectQueuesEmpty();
+  });
+
+  it('a notice delivered before the month-end marked it enqueued (the worker was quicker): it stays delivered', async () => {
+    // arrange: recorded pending and queued; markEnqueued not yet done
+    const message = messageOf(1);
+    const { table, sqs } = local();
+    await createNotice(table, message.notice);
+    await sendNotices(sqs.queue, [message]);
+    const sends: Sends = new Map();
+    // act
+    await drain(makeHandler(settingsWith(counting(sends))));
+    await markEnqueued(table, message.notice, T0);
+    // assert
+    expect(sends.get(message.notice.noticeId)).toBe(1);
+    deliveredOnce(await stateOf(message), T0.toISOString());
+  });
+
+  it('a message carrying fields beyond the notice and the report: delivered without them (R12)', async () => {
+    // arrange: a message with personal data beside and inside its notice and report
+    const message = messageOf(1);
+    await recordAndQueue([messageOf(2)]);
+    const { table, sqs } = local();
+    await createNotice(table, message.notice);
+    const body = JSON.stringify({
+      notice: { ...message.notice, idfa: PERSONAL.idfa },
+      report: { ...message.report, location: PERSONAL.location },
+      device: PERSONAL,
+    });
+    await sqs.queue.client.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queue.url,
+        MessageBody: body,
+        MessageAttributes: { noticeId: { DataType: 'String', StringValue: message.notice.noticeId } },
+      }),
+    );
+    const sends: Sends = new Map();
+    // act
+    const invocations = await drain(makeHandler(settingsWith(counting(sends))));
+    // assert: the outbox holds the notice and report fields only
+    expect(invocations.flatMap((i) => i.failed)).toEqual([]);
+    expect(outboxMessage(message.notice.noticeId)).toEqual(message);
+    expect(markersIn(readFileSync(join(outbox, outboxFileName(message.notice.noticeId)), 'utf8'))).toEqual([]);
+    deliveredOnce(await stateOf(message), T0.toISOString());
+  });
+
+  it('the same message delivered again (its delete lost): dropped as a duplicate, no second send, delivered as first recorded', async () => {
+    // arrange
+    const message = messageOf(1);
+    await recordAndQueue([message, messageOf(2)]);
+    const sends: Sends = new Map();
+    const worker = makeHandler(settingsWith(counting(sends)));
+    const first = await receive();
+    expect(first).toHaveLength(2);
+    expect(await worker(eventOf(first))).toEqual({ batchItemFailures: [] });
+    // act: the deletes never happened; an hour later the messages are back
+    advance(3600);
+    await visibilityTimeoutPasses();
+    const again = await receive();
+    const invocation = await invoke(worker, again);
+    // assert: the same messages, both dropped (deleted) without a send
+    expect(again.map((m) => m.MessageId).sort()).toEqual(first.map((m) => m.MessageId).sort());
+    expect(again.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual(['2', '2']);
+    expect(invocation.response).toEqual({ batchItemFailures: [] });
+    expect(Object.fromEntries(sends)).toEqual({
+      [message.notice.noticeId]: 1,
+      [messageOf(2).notice.noticeId]: 1,
+    });
+    expect(outboxFiles()).toHaveLength(2);
+    const state = await stateOf(message);
+    deliveredOnce(state, T0.toISOString());
+    expect(state?.claims).toBe(1);
+    await expectQueuesEmpty();
+  });
+
+  it('a notice queued twice (two messages, one batch): one send, one file; the second message is dropped', async () => {
+    // arrange: the month-end's retry queued acc-1's notice again
+    const twice = messageOf(1);
+    await recordAndQueue([twice, messageOf(2)]);
+    await sendNotices(local().sqs.queue, [twice]);
+    const sends: Sends = new Map();
+    const worker = makeHandler(settingsWith(counting(sends)));
+    // act
+    const invocations = await drain(worker);
+    // assert: the second message either found the first one's live lease (reported, back, then
+    // dropped) or found it delivered (dropped)
+    expect(invocations[0]?.messageIds).toHaveLength(3);
+    expect(invocations.flatMap((i) => i.failed).length).toBeLessThanOrEqual(1);
+    expect(Object.fromEntries(sends)).toEqual({ [twice.notice.noticeId]: 1, [messageOf(2).notice.noticeId]: 1 });
+    expect(outboxFiles()).toEqual([twice, messageOf(2)].map((m) => outboxFileName(m.notice.noticeId)).sort());
+    const state = await stateOf(twice);
+    deliveredOnce(state, T0.toISOString());
+    expect(state?.claims).toBe(1);
+    await expectQueuesEmpty();
+  });
+
+  it('a worker that crashes after its claim, before marking delivered: the message is back; refused while the lease lives; delivered once after it', async () => {
+    // arrange: the outbox takes acc-2's notice, then the worker dies (once)
+    const crashing = messageOf(2);
+    const messages = [messageOf(1), crashing, messageOf(3)];
+    await recordAndQueue(messages);
+    const sends: Sends = new Map();
+    const worker = makeHandler(
+      settingsWith(
+        counting(sends, (noticeId, nth) => {
+          if (noticeId === crashing.notice.noticeId && nth === 1) throw new Error('worker crashed');
+        }),
+      ),
+    );
+    const warn = vi.spyOn(logger, 'warn');
+
+    // act 1: the first poll
+    const received = await receive();
+    const first = await invoke(worker, received);
+    // assert: only the crashed one is back; its record claimed, not delivered
+    const crashedId = messageIdOf(received, crashing.notice.noticeId);
+    expect(first.response).toEqual({ batchItemFailures: [{ itemIdentifier: crashedId }] });
+    expect(await stateOf(crashing)).toMatchObject({
+      status: 'enqueued',
+      claims: 1,
+      leaseUntil: T0.getTime() + LEASE_SECONDS * 1000,
+      sentChannels: [],
+    });
+
+    // act 2: the message is back 60 s later, the lease still lives
+    advance(60);
+    await visibilityTimeoutPasses();
+    const second = await invoke(worker, await receive());
+    // assert: refused, retryable, nothing sent
+    expect(second.messageIds).toEqual([crashedId]);
+    expect(second.failed).toEqual([crashedId]);
+    expect(second.error).toMatchObject({ name: 'FullBatchFailureError' });
+    expect(warn).toHaveBeenCalledWith(
+      'notice not delivered',
+      expect.objectContaining({ noticeId: crashing.notice.noticeId, code: 'NOTICE_LEASED', retryable: true }),
+    );
+    expect(sends.get(crashing.notice.noticeId)).toBe(1);
+
+    // act 3: back again after the lease
+    advance(LEASE_SECONDS);
+    await visibilityTimeoutPasses();
+    const third = await invoke(worker, await receive());
+    // assert: delivered, once recorded; the outbox file written again is the same one file
+    expect(third.response).toEqual({ batchItemFailures: [] });
+    expect(sends.get(crashing.notice.noticeId)).toBe(2);
+    const state = await stateOf(crashing);
+    deliveredOnce(state, clockAt(60 + LEASE_SECONDS));
+    expect(state?.claims).toBe(2);
+    expect(outboxFiles()).toEqual(messages.map((m) => outboxFileName(m.notice.noticeId)).sort());
+    expect(outboxMessage(crashing.notice.noticeId)).toEqual(crashing);
+    await expectQueuesEmpty();
+  });
+
+  it('a worker that died after the outbox took the notice and this was recorded: the next worker sends nothing again, marks it delivered', async () => {
+    // arrange: the dead worker's claim and channel record, made by hand as deliverNotice makes them
+    const message = messageOf(1);
+    await recordAndQueue([message]);
+    const { table } = local();
+    expect(
+      await claimNotice(table, message.notice, { token: 'dead-worker', now: T0, leaseSeconds: LEASE_SECONDS }),
+    ).toMatchObject({ outcome: 'claimed' });
+    await new OutboxChannel(outbox).send({ ...message, contact: undefined });
+    expect(await recordChannelSent(table, message.notice, 'dead-worker', 'outbox')).toBe(true);
+    const sends: Sends = new Map();
+    const settings = settingsWith(counting(sends));
+    // act: after the lease
+    advance(LEASE_SECONDS);
+    const outcome = await deliverNotice(settings, message);
+    // assert
+    expect(outcome).toEqual({
+      outcome: 'delivered',
+      noticeId: message.notice.noticeId,
+      channels: ['outbox'],
+      resumed: ['outbox'],
+      claims: 2,
+    });
+    expect(sends.size).toBe(0);
+    deliveredOnce(await stateOf(message), clockAt(LEASE_SECONDS));
+    expect(outboxFiles()).toEqual([outboxFileName(message.notice.noticeId)]);
+  });
+
+  it('a worker that outlives its lease: the worker that took over delivers; the late one stops (NoticeLeaseLostError) and marks nothing', async () => {
+    // arrange: the late worker's channel stalls past the lease; meanwhile another worker delivers
+    const message = messageOf(1);
+    await recordAndQueue([message]);
+    const sends: Sends = new Map();
+    const takeover = makeHandler(settingsWith(counting(sends)));
+    const stalled = counting(sends);
+    const late: NoticeChannel = {
+      ...stalled,
+      send: async (delivery) => {
+        await stalled.send(delivery);
+        advance(LEASE_SECONDS + 1);
+        const messages = await receive();
+        expect(await takeover(eventOf(messages))).toEqual({ batchItemFailures: [] });
+      },
+    };
+    // act
+    const run = deliverNotice(settingsWith(late), message);
+    // assert
+    await expect(run).rejects.toThrow(NoticeLeaseLostError);
+    await expect(run).rejects.toThrow(`notice ${message.notice.noticeId}: another worker took the lease`);
+    expect(sends.get(message.notice.noticeId)).toBe(2);
+    const state = await stateOf(message);
+    deliveredOnce(state, clockAt(LEASE_SECONDS + 1));
+    expect(state?.claims).toBe(2);
+    expect(outboxFiles()).toEqual([outboxFileName(message.notice.noticeId)]);
+  });
+
+  it('two workers on the same messages at once: one delivery per notice, the other worker’s copy dropped or refused, then dropped', async () => {
+    // arrange: both receive the same 10 messages; the outbox takes 20 ms a notice
+    const messages = Array.from({ length: 10 }, (_, i) => messageOf(i + 1));
+    await recordAndQueue(messages);
+    const sends: Sends = new Map();
+    const delivered = { a: new Set<string>(), b: new Set<string>() };
+    const slow = (who: 'a' | 'b'): NoticeChannel => {
+      const inner = counting(sends);
+      return {
+        ...inner,
+        send: async (delivery) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await inner.send(delivery);
+          delivered[who].add(delivery.notice.noticeId);
+        },
+      };
+    };
+    const workerA = makeHandler(settingsWith(slow('a')));
+    const workerB = makeHandler(settingsWith(slow('b')));
+    const forA = await receive();
+    await visibilityTimeoutPasses();
+    const forB = await receive();
+    expect(forB.map((m) => m.MessageId).sort()).toEqual(forA.map((m) => m.MessageId).sort());
+    expect(forA).toHaveLength(10);
+    // act: both at once (B takes its batch in the other order)
+    const [a, b] = await Promise.all([invoke(workerA, forA), invoke(workerB, [...forB].reverse())]);
+    const rest = await drain(workerA);
+    // assert: each notice sent once, by one of them
+    const ids = messages.map((m) => m.notice.noticeId).sort();
+    expect([...sends.keys()].sort()).toEqual(ids);
+    expect([...sends.values()].every((n) => n === 1)).toBe(true);
+    expect([...delivered.a, ...delivered.b].sort()).toEqual(ids);
+    // a worker reported a message failed only when the other held the notice's lease; it came
+    // back and was dropped as a duplicate
+    const noticeOf = (messageId: string) =>
+      forA.find((m) => m.MessageId === messageId)?.MessageAttributes?.noticeId?.StringValue ?? '';
+    for (const id of a.failed) expect(delivered.b.has(noticeOf(id))).toBe(true);
+    for (const id of b.failed) expect(delivered.a.has(noticeOf(id))).toBe(true);
+    expect(rest.flatMap((i) => i.failed)).toEqual([]);
+    for (const m of messages) {
+      const state = await stateOf(m);
+      deliveredOnce(state, T0.toISOString());
+      expect(state?.claims).toBe(1);
+    }
+    expect(outboxFiles()).toEqual(ids.map(outboxFileName).sort());
+    await expectQueuesEmpty();
+  });
+});
+
+describe('notice worker: messages it cannot deliver', () => {
+  it('malformed bodies: reported by message id, the field named, nothing of the body logged; the others delivered; after 5 receives they sit in the DLQ', async () => {
+    // arrange: 3 good notices; a notice without its voucher, carrying personal data; a body that is not JSON
+    const good = [messageOf(1), messageOf(2), messageOf(3)];
+    await recordAndQueue(good);
+    const { notice, report } = messageOf(4);
+    const { voucher: _, ...withoutVoucher } = notice;
+    const missingField = JSON.stringify({ notice: { ...withoutVoucher, ...PERSONAL }, report, device: PERSONAL });
+    const notJson = `{"notice": ${PERSONAL.idfa}`;
+    const { sqs } = local();
+    for (const body of [missingField, notJson]) {
+      await sqs.queue.client.send(
+        new SendMessageCommand({
+          QueueUrl: sqs.queue.url,
+          MessageBody: body,
+          MessageAttributes: { noticeId: { DataType: 'String', StringValue: notice.noticeId } },
+        }),
+      );
+    }
+    const sends: Sends = new Map();
+    const worker = makeHandler(settingsWith(counting(sends)));
+    const error = vi.spyOn(logger, 'error');
+    const warn = vi.spyOn(logger, 'warn');
+    const info = vi.spyOn(logger, 'info');
+
+    // act: the first poll
+    const received = await receive();
+    expect(received).toHaveLength(5);
+    const first = await invoke(worker, received);
+    // assert: both malformed messages named, the good ones delivered
+    const idOf = (body: string) => received.find((m) => m.Body === body)?.MessageId ?? '';
+    expect(first.response?.batchItemFailures).toHaveLength(2);
+    expect(first.response?.batchItemFailures).toEqual(
+      expect.arrayContaining([{ itemIdentifier: idOf(missingField) }, { itemIdentifier: idOf(notJson) }]),
+    );
+    expect(outboxFiles()).toEqual(good.map((m) => outboxFileName(m.notice.noticeId)).sort());
+    expect(error).toHaveBeenCalledWith('notice message malformed', {
+      messageId: idOf(missingField),
+      noticeId: notice.noticeId,
+      receiveCount: 1,
+      code: 'NOTICE_MALFORMED',
+      problems: [{ field: 'notice.voucher', problem: expect.stringMatching(/expected string/) }],
+    });
+    expect(error).toHaveBeenCalledWith('notice message malformed', {
+      messageId: idOf(notJson),
+      noticeId: notice.noticeId,
+      receiveCount: 1,
+      code: 'NOTICE_MALFORMED',
+      problems: [{ field: 'body', problem: 'is not JSON' }],
+    });
+
+    // act: four more receives, each a whole batch that fails
+    const later: Invocation[] = [];
+    for (let n = 2; n <= 5; n++) {
+      await visibilityTimeoutPasses();
+      const messages = await receive();
+      expect(messages.map((m) => m.Attributes?.ApproximateReceiveCount)).toEqual([String(n), String(n)]);
+      later.push(await invoke(worker, messages));
+    }
+    // assert: the handler failed each time (every record failed); now in the DLQ, as sent
+    expect(later.map((i) => (i.error as Error | undefined)?.name)).toEqual(Array(4).fill('FullBatchFailureError'));
+    await visibilityTimeoutPasses();
+    expect(await receive()).toEqual([]);
+    const dead = await receive(sqs.deadLetterUrl);
+    expect(dead.map((m) => m.Body).sort()).toEqual([missingField, notJson].sort());
+    expect(dead.map((m) => m.MessageAttributes?.noticeId?.StringValue)).toEqual([notice.noticeId, notice.noticeId]);
+    expect(sends.size).toBe(3);
+    // nothing personal in anything logged, at any level
+    const logged = JSON.stringify([...error.mock.calls, ...warn.mock.calls, ...info.mock.calls]);
+    expect(markersIn(logged)).toEqual([]);
+    expect(logged).not.toContain('"notice":');
+  });
+
+  it('a message for a notice that is not recorded: reported with NOTICE_NOT_RECORDED naming it; nothing written, nothing sent', async () => {
+    // arrange: queued, never recorded
+    const unrecorded = messageOf(9);
+    await sendNotices(local().sqs.queue, [unrecorded]);
+    const sends: Sends = new Map();
+    const worker = makeHandler(settingsWith(counting(sends)));
+    const error = vi.spyOn(logger, 'error');
+    // act
+    const invocation = await invoke(worker, await receive());
+    // assert
+    expect(invocation.failed).toEqual(invocation.messageIds);
+    expect(error).toHaveBeenCalledWith(
+      'notice not delivered',
+      expect.objectContaining({
+        noticeId: unrecorded.notice.noticeId,
+        code: 'NOTICE_NOT_RECORDED',
+        retryable: false,
+        error: `notice ${unrecorded.notice.noticeId} is not recorded`,
+      }),
+    );
+    expect(await stateOf(unrecorded)).toBeUndefined();
+    expect(sends.size).toBe(0);
+    expect(outboxFiles()).toEqual([]);
+  });
+});
