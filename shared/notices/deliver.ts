@@ -35,6 +35,7 @@ import { type ContactPreferences, getContactPreferences } from '#adapters/dynamo
 import type { Table } from '#adapters/dynamodb/table.ts';
 import type { NoticeMessage } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
+import { outboxFileName } from './outbox-file.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Channels
@@ -60,7 +61,7 @@ export interface NoticeChannel {
 }
 
 /** The outbox file of a notice: its id, encoded (ids of accounts and orders never hold '/'). */
-export const outboxFileName = (noticeId: string): string => `${encodeURIComponent(noticeId)}.json`;
+export { outboxFileName };
 
 /**
  * The embedded run's channel: each notice as a JSON file named by its id in `dir`, written to a

@@ -79,7 +79,7 @@ describe('sla pipeline', () => {
     const opensOn = (r: typeof report) =>
       r.serviceMonths.flatMap((m) => (m.claimWindow ? [m.claimWindow.opensOn] : []));
     expect(opensOn(report)).not.toEqual(opensOn(JSON.parse(plain.stdout) as typeof report));
-    const notice = JSON.parse(readFileSync(join(out, 'outbox', 'acc-44_ord-44_2026-06_window-open.json'), 'utf8')) as {
+    const notice = JSON.parse(readFileSync(join(out, 'outbox', 'acc-44~ord-44~2026-06~window-open.json'), 'utf8')) as {
       report: { claimWindow: { opensOn: string } };
     };
     expect([notice.report.claimWindow.opensOn]).toEqual(opensOn(report));

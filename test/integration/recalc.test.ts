@@ -180,8 +180,8 @@ const ADD_EX_44 = [
   'acc-44',
 ] as const;
 
-const WINDOW_OPEN_FILE = 'acc-44_ord-44_2026-06_window-open.json';
-const CORRECTION_FILE = 'acc-44_ord-44_2026-06_correction_v2.json';
+const WINDOW_OPEN_FILE = 'acc-44~ord-44~2026-06~window-open.json';
+const CORRECTION_FILE = 'acc-44~ord-44~2026-06~correction~v2.json';
 
 /** The outbox: file name → the notice message it holds. */
 const outboxOf = (dir: string): Record<string, NoticeMessage> =>

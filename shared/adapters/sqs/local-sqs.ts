@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
+import { outboxFileName } from '../../notices/outbox-file.ts';
 import { makeNoticeQueue, type NoticeMessage, type NoticeQueue } from './notice-queue.ts';
 
 export interface LocalSqs {
@@ -95,7 +96,6 @@ export const drainQueue = async (
 export const writeToOutbox = (dir: string) => {
   mkdirSync(dir, { recursive: true });
   return (message: NoticeMessage): void => {
-    const name = message.notice.noticeId.replace(/[^A-Za-z0-9._-]+/g, '_');
-    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(message, null, 2)}\n`);
+    writeFileSync(join(dir, outboxFileName(message.notice.noticeId)), `${JSON.stringify(message, null, 2)}\n`);
   };
 };
