@@ -6,9 +6,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import middy from '@middy/core';
 import { makeTable } from '../shared/adapters/dynamodb/table.ts';
-import { intEnv, requireEnv } from '../shared/config.ts';
+import { ConfigError, intEnv, optionalEnv, requireEnv } from '../shared/config.ts';
 import {
   type DeliverSettings,
   deliverNotice,
@@ -17,6 +18,7 @@ import {
   OutboxChannel,
   parseNoticeMessage,
 } from '../shared/notices/deliver.ts';
+import { WebhookChannel } from '../shared/notices/webhook-channel.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
 /** An SQS message as Lambda's event source mapping hands it over. */
@@ -51,10 +53,27 @@ export interface BatchResponse {
   readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
 }
 
-/** From the environment (written by the infra only); the outbox is the one channel for now. */
+/**
+ * The webhook channel, when WEBHOOK_SECRET_ID names the signing secret in Secrets Manager (read
+ * through Powertools parameters, cached 5 minutes, so a rotated secret is taken up). Its retries
+ * fit the function's 60 s: 4 attempts of at most 5 s, backoffs of at most 0.25 + 0.5 + 1 s.
+ */
+const webhookChannels = (): WebhookChannel[] => {
+  const secretId = optionalEnv('WEBHOOK_SECRET_ID');
+  if (secretId === undefined) return [];
+  const secret = async (): Promise<string> => {
+    const value = await getSecret(secretId, { maxAge: 300 });
+    if (typeof value !== 'string' || value === '')
+      throw new ConfigError('the secret named by WEBHOOK_SECRET_ID holds no webhook signing secret');
+    return value;
+  };
+  return [new WebhookChannel({ secret, timeoutMs: 5_000, attempts: 4, backoffMs: 250, now: () => new Date() })];
+};
+
+/** From the environment (written by the infra only): the outbox, and the webhook when its secret is configured. */
 export const workerSettings = (): DeliverSettings => ({
   table: makeTable(requireEnv('TABLE_NAME')),
-  channels: [new OutboxChannel(requireEnv('OUTBOX_DIR'))],
+  channels: [new OutboxChannel(requireEnv('OUTBOX_DIR')), ...webhookChannels()],
   leaseSeconds: intEnv('NOTICE_LEASE_SECONDS', 120, 1),
   now: () => new Date(),
 });

@@ -1,0 +1,276 @@
+// The webhook channel (SPEC R11): each notice POSTed as JSON to the HTTPS webhooks of the
+// account's contact preferences, signed (shared/notices/signature.ts), with the notice id as
+// `Idempotency-Key` — a notice sent again (a retry here, a message redelivered to the worker) is
+// the same key, for the receiver to take once.
+//
+// Primary course, per webhook of the account:
+//   1. build the body from named fields of the notice and its report — the facts of R11, nothing
+//      else (R12: a field the report or notice may carry beyond them never leaves)
+//   2. POST it, signed at the moment of each attempt; redirects are never followed
+//   3. the answer: 2xx taken; 408, 429, 5xx, no answer (network, timeout) → again after a backoff
+//      with full jitter, up to `attempts`, then WebhookUnavailableError (retryable: the message
+//      comes back); a 3xx or another 4xx → WebhookRejectedError at once (permanent)
+//
+// An account with two webhooks: a failure at the second one fails the send, and the retry posts
+// to the first again under the same Idempotency-Key.
+
+import type { NoticeKind } from '#adapters/dynamodb/notice-repository.ts';
+import type { ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
+import { CLAUSES } from '#domain/probe.ts';
+import { type NoticeChannel, type NoticeDelivery, NoticeDeliveryError } from './deliver.ts';
+import { type Secret, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+
+export type Language = 'zh-CN' | 'en';
+
+export interface WebhookChannelSettings {
+  /** the signing secret, or where to get it (called for each send: a cached parameter) */
+  readonly secret: Secret | (() => Promise<Secret>);
+  readonly fetch?: typeof fetch;
+  /** one attempt, from the request to the response's status */
+  readonly timeoutMs: number;
+  /** attempts in all, the first included (≥ 1) */
+  readonly attempts: number;
+  /** the backoff before the second attempt; it doubles at each attempt (full jitter: a random part of it) */
+  readonly backoffMs: number;
+  /** the longest backoff (default 32 × backoffMs) */
+  readonly maxBackoffMs?: number;
+  readonly now: () => Date;
+  /** [0, 1): the jitter (default Math.random) */
+  readonly random?: () => number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: each names the notice, the webhook's origin (never its path or query: they may hold a
+// token) and the status
+
+/** The webhook did not take the notice for now (408, 429, 5xx, no answer) after every attempt. */
+export class WebhookUnavailableError extends NoticeDeliveryError {
+  override readonly name = 'WebhookUnavailableError';
+  readonly code = 'WEBHOOK_UNAVAILABLE';
+  readonly retryable = true;
+
+  constructor(
+    readonly noticeId: string,
+    readonly origin: string,
+    /** the last answer's status; undefined when there was none */
+    readonly status: number | undefined,
+    readonly attempts: number,
+    /** the last failure without an answer: 'timeout', or the network error's name */
+    readonly failure?: string,
+  ) {
+    const what = status === undefined ? `gave no answer (${failure ?? 'network error'})` : `answered ${status}`;
+    super(`notice ${noticeId}: webhook ${origin} ${what} after ${attempts} attempt(s)`);
+  }
+}
+
+/** The webhook refused the notice for what it is (a 4xx, a redirect), or cannot be posted to: no retry helps. */
+export class WebhookRejectedError extends NoticeDeliveryError {
+  override readonly name = 'WebhookRejectedError';
+  readonly code = 'WEBHOOK_REJECTED';
+  readonly retryable = false;
+
+  constructor(
+    readonly noticeId: string,
+    readonly origin: string,
+    /** the answer's status; undefined when the webhook was not called */
+    readonly status: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`notice ${noticeId}: webhook ${origin} ${status === undefined ? '' : `answered ${status}: `}${reason}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The body: the facts of R11, by name
+
+export interface WebhookNotice {
+  readonly noticeId: string;
+  readonly kind: NoticeKind;
+  readonly accountId: string;
+  readonly orderId: string;
+  readonly month: string;
+  readonly availabilityPercent: string;
+  readonly unavailableMinutes: number;
+  /** minutes excluded, by clause of §4 */
+  readonly excludedMinutes: Readonly<Record<string, number>>;
+  readonly compensationPercent: number;
+  readonly voucher: string;
+  readonly claimWindow: { readonly opensOn: string; readonly closesOn: string } | null;
+  readonly howToClaim: {
+    readonly channel: 'ticket';
+    readonly userId: string;
+    readonly orderId: string;
+    readonly text: string;
+  };
+  /** a correction: what the notice before it told */
+  readonly previous?: { readonly compensationPercent: number; readonly voucher: string };
+}
+
+const CLAUSE_NAMES: ReadonlySet<string> = new Set(CLAUSES.filter((c) => c !== ''));
+
+const howToClaimText = (
+  language: Language,
+  accountId: string,
+  orderId: string,
+  window: WebhookNotice['claimWindow'],
+): string => {
+  if (language === 'zh-CN') {
+    const when = window ? `请在 ${window.opensOn} 至 ${window.closesOn} 期间` : '请';
+    return `${when}提交工单申请赔偿，注明用户 ID ${accountId} 和订单号 ${orderId}。`;
+  }
+  const when = window ? ` between ${window.opensOn} and ${window.closesOn}` : '';
+  return `Open a ticket${when} to claim the voucher, giving your user id ${accountId} and order id ${orderId}.`;
+};
+
+/** The webhook body of a notice: named fields only, copied one by one. */
+export const webhookNoticeOf = ({ notice, report }: NoticeDelivery, language: Language): WebhookNotice => {
+  const claimWindow = report.claimWindow
+    ? { opensOn: report.claimWindow.opensOn, closesOn: report.claimWindow.closesOn }
+    : null;
+  const excludedMinutes: Record<string, number> = {};
+  for (const [clause, minutes] of Object.entries(report.excludedMinutes)) {
+    if (CLAUSE_NAMES.has(clause) && Number.isSafeInteger(minutes)) excludedMinutes[clause] = minutes;
+  }
+  return {
+    noticeId: notice.noticeId,
+    kind: notice.kind,
+    accountId: notice.accountId,
+    orderId: notice.orderId,
+    month: notice.month,
+    availabilityPercent: report.availabilityPercent,
+    unavailableMinutes: report.unavailableMinutes,
+    excludedMinutes,
+    compensationPercent: notice.compensationPercent,
+    voucher: notice.voucher,
+    claimWindow,
+    howToClaim: {
+      channel: 'ticket',
+      userId: notice.accountId,
+      orderId: notice.orderId,
+      text: howToClaimText(language, notice.accountId, notice.orderId, claimWindow),
+    },
+    ...(notice.kind === 'correction' && notice.previous
+      ? { previous: { compensationPercent: notice.previous.compensationPercent, voucher: notice.previous.voucher } }
+      : {}),
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// The channel
+
+interface Target {
+  readonly url: URL;
+  readonly language: Language;
+}
+
+const webhooksOf = (contact: ContactPreferences | undefined) =>
+  (contact?.channels ?? []).flatMap((c) => (c.kind === 'webhook' ? [c] : []));
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https, or http to this machine (the embedded run, tests); anything else is refused. */
+const allowed = (url: URL): boolean =>
+  url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+
+type Attempt =
+  | { readonly outcome: 'taken' }
+  | { readonly outcome: 'retry'; readonly status?: number; readonly failure?: string }
+  | { readonly outcome: 'rejected'; readonly status: number; readonly reason: string };
+
+const classify = (status: number): Attempt => {
+  if (status >= 200 && status < 300) return { outcome: 'taken' };
+  if (status === 408 || status === 429 || status >= 500) return { outcome: 'retry', status };
+  if (status >= 300 && status < 400) return { outcome: 'rejected', status, reason: 'a redirect (not followed)' };
+  return { outcome: 'rejected', status, reason: 'the notice was refused' };
+};
+
+export class WebhookChannel implements NoticeChannel {
+  readonly name = 'webhook';
+  readonly #settings: WebhookChannelSettings;
+  readonly #fetch: typeof fetch;
+  readonly #random: () => number;
+  readonly #maxBackoffMs: number;
+
+  constructor(settings: WebhookChannelSettings) {
+    if (!Number.isInteger(settings.attempts) || settings.attempts < 1)
+      throw new RangeError(`webhook attempts must be a whole number ≥ 1, got ${settings.attempts}`);
+    if (!(settings.timeoutMs > 0)) throw new RangeError(`webhook timeoutMs must be > 0, got ${settings.timeoutMs}`);
+    if (!(settings.backoffMs >= 0)) throw new RangeError(`webhook backoffMs must be ≥ 0, got ${settings.backoffMs}`);
+    this.#settings = settings;
+    this.#fetch = settings.fetch ?? globalThis.fetch;
+    this.#random = settings.random ?? Math.random;
+    this.#maxBackoffMs = settings.maxBackoffMs ?? 32 * settings.backoffMs;
+  }
+
+  serves(contact: ContactPreferences | undefined): boolean {
+    return webhooksOf(contact).length > 0;
+  }
+
+  async send(delivery: NoticeDelivery): Promise<void> {
+    const { noticeId } = delivery.notice;
+    const webhooks = webhooksOf(delivery.contact);
+    if (webhooks.length === 0)
+      throw new WebhookRejectedError(noticeId, '(none)', undefined, 'the account has no webhook');
+    const targets: Target[] = webhooks.map((w) => {
+      let url: URL;
+      try {
+        url = new URL(w.url);
+      } catch {
+        throw new WebhookRejectedError(noticeId, '(not a URL)', undefined, 'the stored webhook is not a URL');
+      }
+      if (!allowed(url)) throw new WebhookRejectedError(noticeId, url.origin, undefined, 'not an https URL');
+      return { url, language: w.language };
+    });
+    const secret = typeof this.#settings.secret === 'function' ? await this.#settings.secret() : this.#settings.secret;
+    for (const target of targets) {
+      await this.#post(noticeId, target, JSON.stringify(webhookNoticeOf(delivery, target.language)), secret);
+    }
+  }
+
+  async #post(noticeId: string, target: Target, body: string, secret: Secret): Promise<void> {
+    const { attempts } = this.#settings;
+    let last: Attempt = { outcome: 'retry' };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await this.#backoff(attempt - 1);
+      last = await this.#attempt(noticeId, target, body, secret);
+      if (last.outcome === 'taken') return;
+      if (last.outcome === 'rejected')
+        throw new WebhookRejectedError(noticeId, target.url.origin, last.status, last.reason);
+    }
+    const status = last.outcome === 'retry' ? last.status : undefined;
+    const failure = last.outcome === 'retry' ? last.failure : undefined;
+    throw new WebhookUnavailableError(noticeId, target.url.origin, status, attempts, failure);
+  }
+
+  async #attempt(noticeId: string, target: Target, body: string, secret: Secret): Promise<Attempt> {
+    let response: Response;
+    try {
+      response = await this.#fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          [SIGNATURE_HEADER]: signatureHeader(body, secret, this.#settings.now()),
+          'Idempotency-Key': noticeId,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.#settings.timeoutMs),
+      });
+    } catch (e) {
+      const name = e instanceof Error ? e.name : 'Error';
+      return { outcome: 'retry', failure: name === 'TimeoutError' ? 'timeout' : name };
+    }
+    // the answer's body is never read (it may hold anything): the connection is released
+    await response.body?.cancel().catch(() => undefined);
+    // a redirect seen by a runtime that hides it (an opaque redirect has status 0)
+    if (response.type === 'opaqueredirect')
+      return { outcome: 'rejected', status: response.status, reason: 'a redirect (not followed)' };
+    return classify(response.status);
+  }
+
+  #backoff(retry: number): Promise<void> {
+    const ceiling = Math.min(this.#maxBackoffMs, this.#settings.backoffMs * 2 ** (retry - 1));
+    const ms = Math.floor(this.#random() * ceiling);
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}

@@ -1,0 +1,710 @@
+// The webhook channel (shared/notices/webhook-channel.ts) against a real receiver: a node:http
+// server on 127.0.0.1 that verifies each request's signature with verifySignature (as a customer
+// would), records it, dedupes by Idempotency-Key, and answers as each test scripts it. Then the
+// notice worker (functions/notice-worker.ts makeHandler) on dynalite and local-aws-sqs with the
+// webhook among its channels: an account whose contact preferences ask for a webhook gets the
+// notice at the receiver once, across a failed attempt, a redelivery and a duplicate message.
+
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_DEV = 'true';
+});
+
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
+import {
+  createNotice,
+  getNoticeState,
+  markEnqueued,
+  type NoticeRecord,
+  noticeIdOf,
+} from '#adapters/dynamodb/notice-repository.ts';
+import { type ContactPreferences, putContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
+import type { Table } from '#adapters/dynamodb/table.ts';
+import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
+import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import type { ServiceMonthReport } from '#domain/evaluate.ts';
+import { logger } from '../../functions/commons/powertools.ts';
+import { type BatchResponse, makeHandler, type SqsEvent, workerSettings } from '../../functions/notice-worker.ts';
+import {
+  type DeliverSettings,
+  type NoticeDelivery,
+  OutboxChannel,
+  outboxFileName,
+} from '../../shared/notices/deliver.ts';
+import { type SignatureVerdict, verifySignature } from '../../shared/notices/signature.ts';
+import {
+  WebhookChannel,
+  type WebhookChannelSettings,
+  WebhookRejectedError,
+  WebhookUnavailableError,
+} from '../../shared/notices/webhook-channel.ts';
+import { tableFactory } from '../support/dynamo.ts';
+import { closedPort, type LocalServer, startHttpServer } from '../support/local-http.ts';
+import { markersIn, PERSONAL } from '../support/markers.ts';
+
+const SECRET = 'whsec-integration-5c2e';
+
+// ---------------------------------------------------------------------------------------------
+// The receiver
+
+/** What the receiver answers to its n-th request (1-based): a status, a redirect, or nothing. */
+type Answer = number | { readonly status: number; readonly location: string } | 'hang';
+
+interface Received {
+  readonly path: string;
+  readonly method: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly verdict: SignatureVerdict;
+}
+
+interface Receiver {
+  readonly url: string;
+  readonly requests: Received[];
+  /** Idempotency-Key → the body first taken under it: each key taken once */
+  readonly accepted: Map<string, string>;
+  close(): Promise<void>;
+}
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const servers: LocalServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const startReceiver = async (script: (n: number) => Answer): Promise<Receiver> => {
+  const requests: Received[] = [];
+  const accepted = new Map<string, string>();
+  const server = await startHttpServer(async (req, res) => {
+    const body = await readBody(req);
+    const verdict = verifySignature(req.headers['x-tcmpp-signature'], body, SECRET, new Date());
+    requests.push({ path: req.url ?? '', method: req.method ?? '', headers: req.headers, body, verdict });
+    if (!verdict.ok) {
+      res.writeHead(401).end();
+      return;
+    }
+    const answer = script(requests.length);
+    if (answer === 'hang') return; // no answer: the connection stays open until the client gives up
+    if (typeof answer !== 'number') {
+      res.writeHead(answer.status, { location: answer.location }).end();
+      return;
+    }
+    const key = req.headers['idempotency-key'];
+    if (answer >= 200 && answer < 300 && typeof key === 'string' && !accepted.has(key)) accepted.set(key, body);
+    res.writeHead(answer, { 'content-type': 'text/plain' }).end(`answer ${answer}`);
+  });
+  servers.push(server);
+  return { url: `${server.url}/hooks/sla`, requests, accepted, close: () => server.close() };
+};
+
+// ---------------------------------------------------------------------------------------------
+// A notice and its report, as the worker hands them to a channel
+
+const JUNE = '2026-06';
+
+const reportOf = (accountId: string, orderId: string): ServiceMonthReport => ({
+  accountId,
+  orderId,
+  month: JUNE,
+  firstDay: '2026-06-01',
+  lastDay: '2026-06-30',
+  days: 30,
+  totalMinutes: 43_200,
+  unavailableMinutes: 44,
+  excludedMinutes: { '4.4': 10 },
+  observedMinutes: 43_200,
+  availabilityPercent: '99.898148',
+  compensationPercent: 10,
+  fee: '300.00',
+  voucher: '30.00',
+  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
+  excludedBy: { 'ex-1': 10 },
+});
+
+const messageOf = (n: number): NoticeMessage => {
+  const fields = {
+    kind: 'window-open' as const,
+    accountId: `acc-${n}`,
+    orderId: `ord-${n}`,
+    month: JUNE,
+    version: 1,
+    compensationPercent: 10,
+    voucher: '30.00',
+  };
+  const notice: NoticeRecord = {
+    noticeId: noticeIdOf(fields),
+    ...fields,
+    runId: 'scheduled-2026-06',
+    createdAt: '2026-07-07T16:00:00.000Z',
+  };
+  return { notice, report: reportOf(fields.accountId, fields.orderId) };
+};
+
+const contactOf = (accountId: string, ...webhooks: [url: string, language: 'zh-CN' | 'en'][]): ContactPreferences => ({
+  accountId,
+  channels: [
+    { kind: 'email', address: 'ops@customer.example', language: 'en' },
+    ...webhooks.map(([url, language]) => ({ kind: 'webhook' as const, url, language })),
+  ],
+});
+
+const deliveryTo = (url: string, n = 1): NoticeDelivery => ({
+  ...messageOf(n),
+  contact: contactOf(`acc-${n}`, [url, 'en']),
+});
+
+/** Small timeouts and backoffs: every test here takes well under a second of waiting. */
+const channelWith = (overrides: Partial<WebhookChannelSettings> = {}): WebhookChannel =>
+  new WebhookChannel({
+    secret: SECRET,
+    timeoutMs: 300,
+    attempts: 3,
+    backoffMs: 5,
+    now: () => new Date(),
+    ...overrides,
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+describe('webhook channel: what it sends', () => {
+  it('POSTs the facts of R11 as JSON, signed, with the notice id as Idempotency-Key', async () => {
+    // arrange
+    const receiver = await startReceiver(() => 204);
+    const delivery = deliveryTo(receiver.url);
+    // act
+    await channelWith().send(delivery);
+    // assert
+    expect(receiver.requests).toHaveLength(1);
+    const [request] = receiver.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/hooks/sla', verdict: { ok: true } });
+    expect(request?.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(request?.headers['idempotency-key']).toBe('acc-1/ord-1/2026-06/window-open');
+    expect(request?.headers['x-tcmpp-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(JSON.parse(request?.body ?? '')).toEqual({
+      noticeId: 'acc-1/ord-1/2026-06/window-open',
+      kind: 'window-open',
+      accountId: 'acc-1',
+      orderId: 'ord-1',
+      month: JUNE,
+      availabilityPercent: '99.898148',
+      unavailableMinutes: 44,
+      excludedMinutes: { '4.4': 10 },
+      compensationPercent: 10,
+      voucher: '30.00',
+      claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
+      howToClaim: {
+        channel: 'ticket',
+        userId: 'acc-1',
+        orderId: 'ord-1',
+        text: 'Open a ticket between 2026-07-08 and 2026-08-29 to claim the voucher, giving your user id acc-1 and order id ord-1.',
+      },
+    });
+    expect(receiver.accepted.size).toBe(1);
+  });
+
+  it('builds the body from named fields only: personal data beside or inside the notice and report never leaves (R12)', async () => {
+    // arrange: markers on the notice, the report, its excluded minutes and its claim window
+    const receiver = await startReceiver(() => 200);
+    const { notice, report } = messageOf(1);
+    const delivery = {
+      notice: { ...notice, idfa: PERSONAL.idfa, device: PERSONAL },
+      report: {
+        ...report,
+        deviceModel: PERSONAL.deviceModel,
+        location: PERSONAL.location,
+        excludedMinutes: { '4.4': 10, [PERSONAL.deviceBrand]: 3 },
+        claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29', carrier: PERSONAL.carrier },
+      },
+      contact: contactOf('acc-1', [receiver.url, 'en']),
+    } as NoticeDelivery;
+    // act
+    await channelWith().send(delivery);
+    // assert
+    const body = receiver.requests[0]?.body ?? '';
+    expect(markersIn(body)).toEqual([]);
+    expect(body).not.toMatch(/idfa|deviceModel|device|location|carrier/i);
+    const sent = JSON.parse(body) as Record<string, unknown>;
+    expect(Object.keys(sent).sort()).toEqual(
+      [
+        'noticeId',
+        'kind',
+        'accountId',
+        'orderId',
+        'month',
+        'availabilityPercent',
+        'unavailableMinutes',
+        'excludedMinutes',
+        'compensationPercent',
+        'voucher',
+        'claimWindow',
+        'howToClaim',
+      ].sort(),
+    );
+    expect(sent.excludedMinutes).toEqual({ '4.4': 10 });
+    expect(sent.claimWindow).toEqual({ opensOn: '2026-07-08', closesOn: '2026-08-29' });
+  });
+
+  it('a correction carries what the notice before it told', async () => {
+    const receiver = await startReceiver(() => 200);
+    const { notice, report } = messageOf(1);
+    const correction: NoticeRecord = {
+      ...notice,
+      kind: 'correction',
+      version: 2,
+      noticeId: noticeIdOf({ ...notice, kind: 'correction', version: 2 }),
+      compensationPercent: 25,
+      voucher: '75.00',
+      previous: { version: 1, compensationPercent: 10, voucher: '30.00' },
+    };
+    await channelWith().send({
+      notice: correction,
+      report: { ...report, compensationPercent: 25, voucher: '75.00' },
+      contact: contactOf('acc-1', [receiver.url, 'en']),
+    });
+    const sent = JSON.parse(receiver.requests[0]?.body ?? '');
+    expect(sent).toMatchObject({
+      noticeId: 'acc-1/ord-1/2026-06/correction/v2',
+      kind: 'correction',
+      compensationPercent: 25,
+      voucher: '75.00',
+      previous: { compensationPercent: 10, voucher: '30.00' },
+    });
+    expect(receiver.requests[0]?.headers['idempotency-key']).toBe('acc-1/ord-1/2026-06/correction/v2');
+  });
+
+  it('every webhook of the account, each in its language', async () => {
+    // arrange
+    const zh = await startReceiver(() => 200);
+    const en = await startReceiver(() => 200);
+    const delivery: NoticeDelivery = {
+      ...messageOf(1),
+      contact: contactOf('acc-1', [zh.url, 'zh-CN'], [en.url, 'en']),
+    };
+    // act
+    await channelWith().send(delivery);
+    // assert
+    expect(JSON.parse(zh.requests[0]?.body ?? '').howToClaim.text).toBe(
+      '请在 2026-07-08 至 2026-08-29 期间提交工单申请赔偿，注明用户 ID acc-1 和订单号 ord-1。',
+    );
+    expect(JSON.parse(en.requests[0]?.body ?? '').howToClaim.text).toMatch(/^Open a ticket between 2026-07-08/);
+    expect([zh.accepted.size, en.accepted.size]).toEqual([1, 1]);
+  });
+
+  it('a secret from a provider (Secrets Manager in the Lambda) signs as the string does', async () => {
+    const receiver = await startReceiver(() => 200);
+    await channelWith({ secret: async () => SECRET }).send(deliveryTo(receiver.url));
+    expect(receiver.requests.map((r) => r.verdict.ok)).toEqual([true]);
+  });
+
+  it('a wrong secret: the receiver refuses (401), a permanent error naming the status', async () => {
+    const receiver = await startReceiver(() => 200);
+    const send = channelWith({ secret: 'whsec-wrong' }).send(deliveryTo(receiver.url));
+    await expect(send).rejects.toThrow(WebhookRejectedError);
+    await expect(send).rejects.toMatchObject({ status: 401, retryable: false, code: 'WEBHOOK_REJECTED' });
+    expect(receiver.requests.map((r) => r.verdict)).toEqual([{ ok: false, reason: 'mismatch' }]);
+  });
+});
+
+describe('webhook channel: serves', () => {
+  it('an account whose contact preferences hold a webhook; not one without, nor one without preferences', () => {
+    const channel = channelWith();
+    expect(channel.name).toBe('webhook');
+    expect(channel.serves(contactOf('acc-1', ['https://hooks.customer.example/sla', 'en']))).toBe(true);
+    expect(channel.serves(contactOf('acc-1'))).toBe(false);
+    expect(channel.serves(undefined)).toBe(false);
+  });
+});
+
+describe('webhook channel: answers and failures', () => {
+  it('500, 500, then 200: taken after two retries; every attempt signed, under the same key; one delivery accepted', async () => {
+    // arrange
+    const receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
+    // act
+    await channelWith().send(deliveryTo(receiver.url));
+    // assert
+    expect(receiver.requests).toHaveLength(3);
+    expect(receiver.requests.map((r) => r.verdict.ok)).toEqual([true, true, true]);
+    expect(new Set(receiver.requests.map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set(['acc-1/ord-1/2026-06/window-open']),
+    );
+    expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
+    expect([...receiver.accepted.keys()]).toEqual(['acc-1/ord-1/2026-06/window-open']);
+  });
+
+  it.each([429, 408, 502, 503])('%i then 200: retried, taken', async (status) => {
+    const receiver = await startReceiver((n) => (n === 1 ? status : 200));
+    await channelWith().send(deliveryTo(receiver.url));
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.accepted.size).toBe(1);
+  });
+
+  it('503 at every attempt: WebhookUnavailableError (retryable) naming the status and the attempts', async () => {
+    // arrange
+    const receiver = await startReceiver(() => 503);
+    // act
+    const send = channelWith({ attempts: 4 }).send(deliveryTo(receiver.url));
+    // assert
+    await expect(send).rejects.toThrow(WebhookUnavailableError);
+    await expect(send).rejects.toMatchObject({
+      code: 'WEBHOOK_UNAVAILABLE',
+      retryable: true,
+      status: 503,
+      attempts: 4,
+      noticeId: 'acc-1/ord-1/2026-06/window-open',
+    });
+    await expect(send).rejects.toThrow(/answered 503 after 4 attempt\(s\)/);
+    expect(receiver.requests).toHaveLength(4);
+    expect(receiver.accepted.size).toBe(0);
+  });
+
+  it.each([400, 404, 410, 422])(
+    '%i: WebhookRejectedError (permanent) naming the status, not retried',
+    async (status) => {
+      // arrange
+      const receiver = await startReceiver(() => status);
+      // act
+      const send = channelWith().send(deliveryTo(receiver.url));
+      // assert
+      await expect(send).rejects.toThrow(WebhookRejectedError);
+      await expect(send).rejects.toMatchObject({ code: 'WEBHOOK_REJECTED', retryable: false, status });
+      await expect(send).rejects.toThrow(new RegExp(`answered ${status}`));
+      expect(receiver.requests).toHaveLength(1);
+    },
+  );
+
+  it('no answer within the timeout: retried; taken at the next attempt', async () => {
+    // arrange: the first request hangs
+    const receiver = await startReceiver((n) => (n === 1 ? 'hang' : 200));
+    // act
+    const started = Date.now();
+    await channelWith({ timeoutMs: 200 }).send(deliveryTo(receiver.url));
+    // assert
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.accepted.size).toBe(1);
+  });
+
+  it('no answer at any attempt: WebhookUnavailableError naming the timeout', async () => {
+    const receiver = await startReceiver(() => 'hang');
+    const send = channelWith({ timeoutMs: 100, attempts: 2 }).send(deliveryTo(receiver.url));
+    await expect(send).rejects.toMatchObject({
+      name: 'WebhookUnavailableError',
+      status: undefined,
+      failure: 'timeout',
+      attempts: 2,
+    });
+    await expect(send).rejects.toThrow(/gave no answer \(timeout\) after 2 attempt\(s\)/);
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('a refused connection: retried, then WebhookUnavailableError (retryable)', async () => {
+    const port = await closedPort();
+    const send = channelWith({ attempts: 2 }).send(deliveryTo(`http://127.0.0.1:${port}/hooks/sla`));
+    await expect(send).rejects.toMatchObject({
+      name: 'WebhookUnavailableError',
+      retryable: true,
+      status: undefined,
+      attempts: 2,
+    });
+  });
+
+  it('a 302: WebhookRejectedError naming it; the redirect target is never called', async () => {
+    // arrange
+    const target = await startReceiver(() => 200);
+    const receiver = await startReceiver(() => ({ status: 302, location: target.url }));
+    // act
+    const send = channelWith().send(deliveryTo(receiver.url));
+    // assert
+    await expect(send).rejects.toThrow(WebhookRejectedError);
+    await expect(send).rejects.toMatchObject({ status: 302, retryable: false });
+    await expect(send).rejects.toThrow(/answered 302: a redirect \(not followed\)/);
+    expect(receiver.requests).toHaveLength(1);
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it('an http URL off this machine: refused before any call, naming only the origin', async () => {
+    const fetch = vi.fn<typeof globalThis.fetch>();
+    const send = channelWith({ fetch }).send(deliveryTo('http://hooks.customer.example/sla?token=abc'));
+    await expect(send).rejects.toThrow(WebhookRejectedError);
+    await expect(send).rejects.toThrow('webhook http://hooks.customer.example not an https URL');
+    await expect(send).rejects.not.toThrow(/token/);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('backoff: exponential with full jitter (a random part of backoffMs × 2^(retry-1)), capped by maxBackoffMs', async () => {
+    // arrange: a fetch that answers 503 and records when it was called
+    const calls: number[] = [];
+    const fetch: typeof globalThis.fetch = async () => {
+      calls.push(performance.now());
+      return new Response(null, { status: 503 });
+    };
+    const random = vi.fn(() => 0.999);
+    // act
+    const send = channelWith({ fetch, attempts: 4, backoffMs: 40, maxBackoffMs: 100, random }).send(
+      deliveryTo('https://hooks.customer.example/sla'),
+    );
+    // assert: waits of ~40, ~80, ~100 (capped) ms
+    await expect(send).rejects.toThrow(WebhookUnavailableError);
+    expect(random).toHaveBeenCalledTimes(3);
+    const waits = calls.slice(1).map((t, i) => t - (calls[i] ?? 0));
+    expect(waits).toHaveLength(3);
+    expect(waits[0]).toBeGreaterThanOrEqual(35);
+    expect(waits[1]).toBeGreaterThanOrEqual(75);
+    expect(waits[2]).toBeGreaterThanOrEqual(95);
+    expect(waits[2]).toBeLessThan(400);
+  });
+
+  it('refuses settings that cannot work', () => {
+    expect(() => channelWith({ attempts: 0 })).toThrow(/attempts must be a whole number ≥ 1/);
+    expect(() => channelWith({ timeoutMs: 0 })).toThrow(/timeoutMs must be > 0/);
+    expect(() => channelWith({ backoffMs: -1 })).toThrow(/backoffMs must be ≥ 0/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The worker with the webhook among its channels, on dynalite and local-aws-sqs
+
+describe('notice worker with the webhook channel', () => {
+  let dynamo: LocalDynamo | undefined;
+  const tables = tableFactory(() => {
+    if (!dynamo) throw new Error('dynalite is not started');
+    return dynamo;
+  }, 'webhook');
+  let sqs: LocalSqs | undefined;
+  let table: Table | undefined;
+  let outbox = '';
+  let queueArn = '';
+  // the leases follow a controlled clock; the signature, the wall clock (the receiver checks it)
+  const T0 = new Date('2026-07-08T00:00:00+08:00');
+  const LEASE_SECONDS = 120;
+  let clockMs = T0.getTime();
+
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo('webhook-0');
+  });
+  afterAll(async () => {
+    tables.destroy();
+    await dynamo?.close();
+  });
+  beforeEach(async () => {
+    clockMs = T0.getTime();
+    sqs = await startLocalSqs();
+    table = (await tables.fresh()).table;
+    outbox = mkdtempSync(join(tmpdir(), 'webhook-outbox-'));
+    const attributes = await sqs.queue.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: sqs.queue.url, AttributeNames: ['QueueArn'] }),
+    );
+    queueArn = attributes.Attributes?.QueueArn ?? '';
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await sqs?.close();
+    sqs = undefined;
+    rmSync(outbox, { recursive: true, force: true });
+  });
+
+  const local = (): { sqs: LocalSqs; table: Table } => {
+    if (!sqs || !table) throw new Error('the stand-ins are not started');
+    return { sqs, table };
+  };
+
+  const settingsWith = (webhook: WebhookChannel): DeliverSettings => ({
+    table: local().table,
+    channels: [new OutboxChannel(outbox), webhook],
+    now: () => new Date(clockMs),
+    leaseSeconds: LEASE_SECONDS,
+  });
+
+  const recordAndQueue = async (messages: readonly NoticeMessage[]): Promise<void> => {
+    const { table, sqs } = local();
+    for (const m of messages) await createNotice(table, m.notice);
+    await sendNotices(sqs.queue, messages);
+    for (const m of messages) await markEnqueued(table, m.notice, new Date(m.notice.createdAt));
+  };
+
+  const receive = async (): Promise<Message[]> =>
+    (
+      await local().sqs.queue.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: local().sqs.queue.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 1,
+          AttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      )
+    ).Messages ?? [];
+
+  const eventOf = (messages: readonly Message[]): SqsEvent => ({
+    Records: messages.map((m) => ({
+      messageId: m.MessageId ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      body: m.Body ?? '',
+      attributes: { ...m.Attributes },
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          { ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }), dataType: 'String' },
+        ]),
+      ),
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: 'local',
+    })),
+  });
+
+  /** Lambda's event source mapping: the handler called, the messages it did not report deleted. */
+  const invoke = async (
+    worker: (event: SqsEvent) => Promise<BatchResponse>,
+    messages: readonly Message[],
+  ): Promise<string[]> => {
+    let failed: string[];
+    try {
+      failed = (await worker(eventOf(messages))).batchItemFailures.map((f) => f.itemIdentifier);
+    } catch {
+      failed = messages.map((m) => m.MessageId ?? '');
+    }
+    const done = messages.filter((m) => !failed.includes(m.MessageId ?? ''));
+    if (done.length > 0)
+      await local().sqs.queue.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: local().sqs.queue.url,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
+      );
+    return failed;
+  };
+
+  const approximateCount = async (queueUrl: string): Promise<number> => {
+    const attributes = await local().sqs.queue.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 'NaN');
+  };
+
+  /** Polls until the queue is empty; before each poll the clock passes the lease of the one before. */
+  const drain = async (worker: (event: SqsEvent) => Promise<BatchResponse>, rounds = 8): Promise<string[][]> => {
+    const failures: string[][] = [];
+    for (let round = 0; round < rounds; round++) {
+      if ((await approximateCount(local().sqs.queue.url)) === 0) return failures;
+      const messages = await receive();
+      if (messages.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        continue;
+      }
+      clockMs += (LEASE_SECONDS + 1) * 1000;
+      failures.push(await invoke(worker, messages));
+    }
+    throw new Error(`the queue is not empty after ${rounds} polls`);
+  };
+
+  it('an account asking for a webhook gets the notice there once: across a 503, a duplicate message and a redelivery; another account only in the outbox', async () => {
+    // arrange: acc-1 asks for a webhook (which fails its first request), acc-2 for email only;
+    // acc-1's notice is queued twice (the month-end's retry)
+    const receiver = await startReceiver((n) => (n === 1 ? 503 : 200));
+    const { table, sqs } = local();
+    await putContactPreferences(table, contactOf('acc-1', [receiver.url, 'en']));
+    await putContactPreferences(table, contactOf('acc-2'));
+    const [one, two] = [messageOf(1), messageOf(2)];
+    await recordAndQueue([one, two]);
+    await sendNotices(sqs.queue, [one]);
+    const worker = makeHandler(settingsWith(channelWith({ attempts: 1 })));
+
+    // act 1: every message until the queue is empty
+    const failures = await drain(worker);
+    // assert: the 503 failed acc-1's message once (one attempt a receive); it came back and was delivered
+    expect(failures.flat().length).toBeGreaterThanOrEqual(1);
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.requests.map((r) => r.verdict.ok)).toEqual([true, true]);
+    expect(receiver.requests.map((r) => r.headers['idempotency-key'])).toEqual([
+      one.notice.noticeId,
+      one.notice.noticeId,
+    ]);
+    expect([...receiver.accepted.keys()]).toEqual([one.notice.noticeId]);
+    expect(JSON.parse(receiver.accepted.get(one.notice.noticeId) ?? '')).toMatchObject({
+      noticeId: one.notice.noticeId,
+      voucher: '30.00',
+    });
+    expect(await getNoticeState(table, one.notice)).toMatchObject({
+      status: 'delivered',
+      deliveredChannels: ['outbox', 'webhook'],
+      sentChannels: ['outbox', 'webhook'],
+    });
+    expect(await getNoticeState(table, two.notice)).toMatchObject({
+      status: 'delivered',
+      deliveredChannels: ['outbox'],
+    });
+    expect(readdirSync(outbox).sort()).toEqual([one, two].map((m) => outboxFileName(m.notice.noticeId)).sort());
+
+    // act 2: the message delivered again (its delete lost)
+    await sendNotices(sqs.queue, [one]);
+    const again = await drain(worker);
+    // assert: dropped as a duplicate; the receiver was not called again
+    expect(again).toEqual([[]]);
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.accepted.size).toBe(1);
+    expect(await approximateCount(sqs.queue.url)).toBe(0);
+    expect(await approximateCount(sqs.deadLetterUrl)).toBe(0);
+  });
+
+  it('a webhook that refuses the notice (400): the message is reported failed with WEBHOOK_REJECTED, not retryable', async () => {
+    // arrange
+    const receiver = await startReceiver(() => 400);
+    const { table } = local();
+    await putContactPreferences(table, contactOf('acc-1', [receiver.url, 'zh-CN']));
+    const one = messageOf(1);
+    await recordAndQueue([one]);
+    const error = vi.spyOn(logger, 'error');
+    const worker = makeHandler(settingsWith(channelWith()));
+    // act
+    const messages = await receive();
+    const failed = await invoke(worker, messages);
+    // assert: one request, the message back for the queue's retries (then the DLQ)
+    expect(failed).toEqual(messages.map((m) => m.MessageId));
+    expect(receiver.requests).toHaveLength(1);
+    expect(error).toHaveBeenCalledWith(
+      'notice not delivered',
+      expect.objectContaining({ noticeId: one.notice.noticeId, code: 'WEBHOOK_REJECTED', retryable: false }),
+    );
+    expect(await getNoticeState(table, one.notice)).toMatchObject({ status: 'enqueued', sentChannels: ['outbox'] });
+  });
+});
+
+describe('notice worker configuration: the webhook channel', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+  const workerEnv = { TABLE_NAME: 'sla-table', OUTBOX_DIR: '/tmp/sla-outbox' };
+
+  it('with WEBHOOK_SECRET_ID: the outbox and the webhook', () => {
+    process.env = { ...saved, ...workerEnv, WEBHOOK_SECRET_ID: 'sla/webhook-signing' };
+    expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox', 'webhook']);
+  });
+
+  it('without it: the outbox only', () => {
+    process.env = { ...saved, ...workerEnv };
+    delete process.env.WEBHOOK_SECRET_ID;
+    expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox']);
+  });
+});
