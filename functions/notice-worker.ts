@@ -70,13 +70,21 @@ const webhookChannels = (): WebhookChannel[] => {
   return [new WebhookChannel({ secret, timeoutMs: 5_000, attempts: 4, backoffMs: 250, now: () => new Date() })];
 };
 
-/** From the environment (written by the infra only): the outbox, and the webhook when its secret is configured. */
-export const workerSettings = (): DeliverSettings => ({
-  table: makeTable(requireEnv('TABLE_NAME')),
-  channels: [new OutboxChannel(requireEnv('OUTBOX_DIR')), ...webhookChannels()],
-  leaseSeconds: intEnv('NOTICE_LEASE_SECONDS', 120, 1),
-  now: () => new Date(),
-});
+/**
+ * From the environment (written by the infra only): the outbox when OUTBOX_DIR is set (the
+ * embedded run's channel: files, never in AWS, where /tmp dies with the container), and the
+ * webhook when its secret is configured. A notice no channel serves fails (NoticeUndeliverableError)
+ * and ends in the dead-letter queue, never marked delivered.
+ */
+export const workerSettings = (): DeliverSettings => {
+  const outbox = optionalEnv('OUTBOX_DIR');
+  return {
+    table: makeTable(requireEnv('TABLE_NAME')),
+    channels: [...(outbox === undefined ? [] : [new OutboxChannel(outbox)]), ...webhookChannels()],
+    leaseSeconds: intEnv('NOTICE_LEASE_SECONDS', 120, 1),
+    now: () => new Date(),
+  };
+};
 
 export const makeHandler = (settings: DeliverSettings) => {
   const deliverRecord = async (record: SqsRecord, tally: Tally): Promise<void> => {

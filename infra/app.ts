@@ -7,6 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { MonthEndStack } from './stacks/month-end-stack.ts';
+import { NoticesStack } from './stacks/notices-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
 /** What differs between environments. Everything else is the same code and the same template shape. */
@@ -67,6 +68,7 @@ export interface SlaStacks {
   readonly stateful: StatefulStack;
   readonly ingest: IngestStack;
   readonly monthEnd: MonthEndStack;
+  readonly notices: NoticesStack;
 }
 
 /** Adds the stacks of the environment chosen by context `env` (default dev) and the cdk-nag checks. */
@@ -109,10 +111,22 @@ export const buildSlaApp = (app: App): SlaStacks => {
     alarmTopicArn: config.alarmTopicArn,
   });
 
+  const notices = new NoticesStack(app, `${prefix}-Notices`, {
+    env,
+    envName,
+    description: `TCMPP SLA (${envName}): notice worker on the notice queue`,
+    table: stateful.table,
+    tableKey: stateful.tableKey,
+    noticeQueue: stateful.noticeQueue,
+    noticeDeadLetterQueue: stateful.noticeDeadLetterQueue,
+    logRetention: config.logRetention,
+    alarmTopicArn: config.alarmTopicArn,
+  });
+
   Tags.of(app).add('project', 'tcmpp-sla');
   Tags.of(app).add('environment', envName);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { envName, config, stateful, ingest, monthEnd };
+  return { envName, config, stateful, ingest, monthEnd, notices };
 };
 
 // Synthesize only when run as the program (cdk.json "app"), not when a test imports this module.

@@ -1,0 +1,279 @@
+// The notices stack as deployed: built in-process by infra/app.ts with the feature flags of
+// cdk.json and bundling skipped (context aws:cdk:bundling-stacks = []). Assertions are on the
+// properties that matter — the worker, its event source, its grants, its alarms — never a whole template.
+import { readFileSync } from 'node:fs';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSlaApp, type SlaStacks } from '../../infra/app.ts';
+import {
+  NOTICE_BATCH_SIZE,
+  NOTICE_BATCHING_WINDOW_SECONDS,
+  NOTICE_LEASE_SECONDS,
+  NOTICE_WORKER_SERVICE,
+} from '../../infra/stacks/notices-stack.ts';
+import { NOTICE_WORKER_TIMEOUT_SECONDS } from '../../infra/stacks/stateful-stack.ts';
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json };
+
+const build = (context: Json = {}): SlaStacks & { app: App } => {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+  return { app, ...buildSlaApp(app) };
+};
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Asserts one value against a pattern that may hold matchers; the mismatch is the failure message. */
+const expectToMatch = (actual: unknown, pattern: unknown): void => {
+  const result = Match.exact(pattern).test(actual);
+  expect(result.hasFailed() ? result.renderMismatch() : 'match').toBe('match');
+};
+
+const logicalId = (template: Template, type: string, props: Json): string => {
+  const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
+  expect(found, `${type} with ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0] as string;
+};
+
+/** How the notices stack refers to an attribute of a stateful resource: the output that publishes it. */
+const crossStackRef = (stateful: Stack, value: unknown) => {
+  const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, { Value: unknown }>;
+  const names = Object.entries(outputs)
+    .filter(([, output]) => JSON.stringify(output.Value) === JSON.stringify(value))
+    .map(([name]) => name);
+  expect(names, `an output of ${stateful.stackName} with ${JSON.stringify(value)}`).toHaveLength(1);
+  return { 'Fn::GetStackOutput': Match.objectLike({ StackName: stateful.stackName, OutputName: names[0] }) };
+};
+
+describe('notices stack (dev)', () => {
+  let stacks: ReturnType<typeof build>;
+  let notices: Template;
+  let fnId: string;
+  let statements: Statement[];
+
+  const logical = (construct: { node: { defaultChild?: unknown } }) =>
+    stacks.stateful.getLogicalId(construct.node.defaultChild as never);
+  const tableArn = () => crossStackRef(stacks.stateful, { 'Fn::GetAtt': [logical(stacks.stateful.table), 'Arn'] });
+  const keyArn = () => crossStackRef(stacks.stateful, { 'Fn::GetAtt': [logical(stacks.stateful.tableKey), 'Arn'] });
+  const queueArn = () =>
+    crossStackRef(stacks.stateful, { 'Fn::GetAtt': [logical(stacks.stateful.noticeQueue), 'Arn'] });
+  const withPrefix = (prefix: string) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith(prefix)));
+
+  beforeAll(() => {
+    stacks = build();
+    notices = Template.fromStack(stacks.notices);
+    fnId = logicalId(notices, 'AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: NOTICE_WORKER_SERVICE }) },
+    });
+    const fn = notices.toJSON().Resources[fnId] as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    statements = Object.values(
+      notices.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    ).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+    );
+  });
+
+  it('is the stack TcmppSla-dev-Notices, after the stateful stack', () => {
+    expect(stacks.notices.stackName).toBe('TcmppSla-dev-Notices');
+    expect(stacks.notices.dependencies).toContain(stacks.stateful);
+  });
+
+  describe('the worker', () => {
+    it('one function: Node.js 24 on arm64, X-Ray, JSON logs into its own log group, 60 s', () => {
+      expect(NOTICE_WORKER_TIMEOUT_SECONDS).toBe(60);
+      notices.resourceCountIs('AWS::Lambda::Function', 1);
+      notices.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Timeout: 60,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
+      });
+      notices.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 1);
+    });
+
+    it('its environment: the table and the lease, no outbox directory and no webhook secret (yet)', () => {
+      const tableName = crossStackRef(stacks.stateful, { Ref: logical(stacks.stateful.table) });
+      notices.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: {
+            TABLE_NAME: tableName,
+            NOTICE_LEASE_SECONDS: '120',
+            POWERTOOLS_SERVICE_NAME: 'notice-worker',
+            POWERTOOLS_METRICS_NAMESPACE: 'TcmppSla',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    });
+
+    it('lease sizing: function timeout ≤ lease ≤ the notice queue’s visibility timeout', () => {
+      const queue = Template.fromStack(stacks.stateful).toJSON().Resources[logical(stacks.stateful.noticeQueue)] as {
+        Properties: { VisibilityTimeout: number };
+      };
+      expect(NOTICE_WORKER_TIMEOUT_SECONDS).toBeLessThanOrEqual(NOTICE_LEASE_SECONDS);
+      expect(NOTICE_LEASE_SECONDS).toBeLessThanOrEqual(queue.Properties.VisibilityTimeout);
+      expect(queue.Properties.VisibilityTimeout).toBe(360);
+    });
+
+    it('reads the notice queue: 10 a batch, a 5 s batching window, each failed message reported alone', () => {
+      expect([NOTICE_BATCH_SIZE, NOTICE_BATCHING_WINDOW_SECONDS]).toEqual([10, 5]);
+      notices.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      const [mapping] = Object.values(notices.findResources('AWS::Lambda::EventSourceMapping')) as [
+        { Properties: Json },
+      ];
+      expectToMatch(mapping.Properties, {
+        EventSourceArn: queueArn(),
+        FunctionName: { Ref: fnId },
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        Tags: Match.anyValue(),
+      });
+    });
+  });
+
+  describe('least privilege', () => {
+    it('GetItem and UpdateItem on the table itself, and nothing else of DynamoDB', () => {
+      expectToMatch(withPrefix('dynamodb:'), [
+        {
+          Sid: 'SlaTableItems',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: tableArn(),
+        },
+      ]);
+    });
+
+    it('the table key, and only that key', () => {
+      expectToMatch(withPrefix('kms:'), [
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+          Resource: keyArn(),
+        },
+      ]);
+    });
+
+    it('consumes the notice queue, as the event source grants it, and nothing else of SQS', () => {
+      expectToMatch(withPrefix('sqs:'), [
+        {
+          Effect: 'Allow',
+          Action: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:GetQueueUrl',
+            'sqs:ReceiveMessage',
+          ],
+          Resource: queueArn(),
+        },
+      ]);
+    });
+
+    it('no secret, no send, no other service; no AWS managed policy', () => {
+      const services = new Set(statements.flatMap((s) => asArray(s.Action)).map((a) => a.split(':')[0]));
+      expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'sqs', 'xray']);
+      const roles = notices.findResources('AWS::IAM::Role');
+      expect(Object.keys(roles)).toHaveLength(1);
+      for (const role of Object.values(roles)) {
+        expect((role as { Properties: Json }).Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('alarms', () => {
+    it('the worker’s errors', () => {
+      notices.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('a message in the notice dead-letter queue', () => {
+      const dlqName = crossStackRef(stacks.stateful, {
+        'Fn::GetAtt': [logical(stacks.stateful.noticeDeadLetterQueue), 'QueueName'],
+      });
+      notices.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: dlqName }],
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    it('a notice waiting on the notice queue for more than an hour', () => {
+      const queueName = crossStackRef(stacks.stateful, {
+        'Fn::GetAtt': [logical(stacks.stateful.noticeQueue), 'QueueName'],
+      });
+      notices.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: queueName }],
+        Statistic: 'Maximum',
+        Threshold: 3600,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
+    it('three alarms, each notifying the topic when one is configured', () => {
+      notices.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      const topic = 'arn:aws:sns:ap-east-1:123456789012:sla-alarms';
+      const withTopic = Template.fromStack(build({ alarmTopicArn: topic }).notices);
+      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 3);
+    });
+  });
+
+  it('outputs the function name', () => {
+    notices.hasOutput('NoticeWorkerFunctionName', { Value: { Ref: fnId } });
+  });
+});
+
+describe('cdk-nag AwsSolutions on the app with the notices stack', () => {
+  it.each(['dev', 'prod'])('%s: no unacknowledged findings, errors or warnings', (env) => {
+    const { app } = build({ env });
+    app.synth(); // the final tree; synth itself throws on a finding, with the report
+
+    const report = new AwsSolutionsChecks().validateScope(app);
+
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('the notices stack acknowledges only the IAM5 wildcards of tracing and the table key, each with its reason', () => {
+    const { app, notices } = build();
+    app.synth();
+
+    const acknowledged = notices.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .map(([id, reason]) => [id.replace(/^annotation::/i, ''), reason] as const);
+
+    expect(acknowledged.map(([id]) => id).sort()).toEqual([
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+    for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(40);
+  });
+});
