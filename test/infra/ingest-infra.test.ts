@@ -3,47 +3,25 @@
 // bundles a function for real. Assertions are on the properties that matter, never a whole template.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSlaApp, type SlaStacks } from '../../infra/app.ts';
 import { SlaFunction } from '../../infra/constructs/sla-function.ts';
-
-type Json = Record<string, unknown>;
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json };
-
-const appWith = (context: Json = {}, bundling = false): App =>
-  new App({ context: { ...cdkJson.context, ...(bundling ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context } });
-
-const build = (context: Json = {}): SlaStacks & { app: App } => {
-  const app = appWith(context);
-  return { app, ...buildSlaApp(app) };
-};
+import {
+  appWith,
+  asArray,
+  build,
+  crossStackRef,
+  expectToMatch,
+  type Json,
+  logicalId,
+  type Statement,
+} from '../support/cdk-app.ts';
 
 const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-/** Asserts one value against a pattern that may hold matchers; the mismatch is the failure message. */
-const expectToMatch = (actual: unknown, pattern: unknown): void => {
-  const result = Match.exact(pattern).test(actual);
-  expect(result.hasFailed() ? result.renderMismatch() : 'match').toBe('match');
-};
-
-const logicalId = (template: Template, type: string, props: Json): string => {
-  const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
-  expect(found, `${type} with ${JSON.stringify(props)}`).toHaveLength(1);
-  return found[0] as string;
-};
 
 /** The statements of every policy attached to the role of the function with this service name. */
 const statementsOfFunction = (template: Template, serviceName: string): Statement[] => {
@@ -57,16 +35,6 @@ const statementsOfFunction = (template: Template, serviceName: string): Statemen
   return Object.values(policies).flatMap(
     (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
   );
-};
-
-/** How the ingest stack refers to an attribute of a stateful resource: the output that publishes it. */
-const crossStackRef = (stateful: Stack, value: unknown) => {
-  const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, { Value: unknown }>;
-  const names = Object.entries(outputs)
-    .filter(([, output]) => JSON.stringify(output.Value) === JSON.stringify(value))
-    .map(([name]) => name);
-  expect(names, `an output of ${stateful.stackName} with ${JSON.stringify(value)}`).toHaveLength(1);
-  return { 'Fn::GetStackOutput': Match.objectLike({ StackName: stateful.stackName, OutputName: names[0] }) };
 };
 
 describe('dev (default environment)', () => {

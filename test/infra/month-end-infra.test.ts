@@ -2,46 +2,23 @@
 // cdk.json and bundling skipped (context aws:cdk:bundling-stacks = []). Assertions are on the
 // properties that matter — the schedule, the workflow's states, logging, tracing, grants, alarms,
 // the notice queue of the stateful stack — never a whole template or a whole definition.
-import { readFileSync } from 'node:fs';
-import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildSlaApp, type SlaStacks } from '../../infra/app.ts';
 import { METRICS_NAMESPACE } from '../../infra/constructs/sla-function.ts';
 import { MONTH_END_SERVICES, MONTH_END_STATES } from '../../infra/stacks/month-end-stack.ts';
 import { NOTICE_MAX_RECEIVES, NOTICE_WORKER_TIMEOUT_SECONDS } from '../../infra/stacks/stateful-stack.ts';
+import {
+  asArray,
+  build,
+  crossStackRef,
+  expectToMatch,
+  type Json,
+  logicalId,
+  type Statement,
+} from '../support/cdk-app.ts';
 import { definitionOf, fakeFunctionArn } from '../support/state-machine-definition.ts';
-
-type Json = Record<string, unknown>;
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json };
-
-const build = (context: Json = {}): SlaStacks & { app: App } => {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
-  return { app, ...buildSlaApp(app) };
-};
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-/** Asserts one value against a pattern that may hold matchers; the mismatch is the failure message. */
-const expectToMatch = (actual: unknown, pattern: unknown): void => {
-  const result = Match.exact(pattern).test(actual);
-  expect(result.hasFailed() ? result.renderMismatch() : 'match').toBe('match');
-};
-
-const logicalId = (template: Template, type: string, props: Json): string => {
-  const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
-  expect(found, `${type} with ${JSON.stringify(props)}`).toHaveLength(1);
-  return found[0] as string;
-};
 
 const functionId = (template: Template, serviceName: string): string =>
   logicalId(template, 'AWS::Lambda::Function', {
@@ -64,16 +41,6 @@ const statementsOfFunction = (template: Template, serviceName: string): Statemen
 
 const withPrefix = (statements: Statement[], prefix: string): Statement[] =>
   statements.filter((s) => asArray(s.Action).some((a) => a.startsWith(prefix)));
-
-/** How the month-end stack refers to an attribute of a stateful resource: the output that publishes it. */
-const crossStackRef = (stateful: Stack, value: unknown) => {
-  const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, { Value: unknown }>;
-  const names = Object.entries(outputs)
-    .filter(([, output]) => JSON.stringify(output.Value) === JSON.stringify(value))
-    .map(([name]) => name);
-  expect(names, `an output of ${stateful.stackName} with ${JSON.stringify(value)}`).toHaveLength(1);
-  return { 'Fn::GetStackOutput': Match.objectLike({ StackName: stateful.stackName, OutputName: names[0] }) };
-};
 
 interface Retrier {
   ErrorEquals: string[];
