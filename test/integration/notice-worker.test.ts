@@ -21,13 +21,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_DEV = 'true';
 });
 
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import {
   claimNotice,
@@ -45,7 +39,7 @@ import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import type { CompensationPercent } from '#domain/tiers.ts';
 import { logger } from '../../functions/commons/powertools.ts';
-import { type BatchResponse, makeHandler, type SqsEvent } from '../../functions/notice-worker.ts';
+import { makeHandler } from '../../functions/notice-worker.ts';
 import {
   type DeliverSettings,
   deliverNotice,
@@ -56,6 +50,13 @@ import {
 } from '../../shared/notices/deliver.ts';
 import { tableFactory } from '../support/dynamo.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
+import {
+  type Invocation,
+  invokeLikeLambda,
+  receiveForLambda,
+  type SqsWorker,
+  sqsEventOf,
+} from '../support/sqs-event-source.ts';
 
 let dynamo: LocalDynamo | undefined;
 const tables = tableFactory(() => {
@@ -216,80 +217,12 @@ beforeEach(async () => {
   expect(queueArn).toMatch(/^arn:aws:sqs:local:000000000000:notices$/);
 });
 
-const receive = async (queueUrl = local().sqs.queue.url): Promise<Message[]> => {
-  const received = await local().sqs.queue.client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 0,
-      VisibilityTimeout: 1,
-      AttributeNames: ['All'],
-      MessageAttributeNames: ['All'],
-    }),
-  );
-  return received.Messages ?? [];
-};
+const receive = (queueUrl = local().sqs.queue.url): Promise<Message[]> => receiveForLambda(local().sqs.queue, queueUrl);
 
-/** The SQS event Lambda builds from received messages. */
-const eventOf = (messages: readonly Message[]): SqsEvent => ({
-  Records: messages.map((m) => ({
-    messageId: m.MessageId ?? '',
-    receiptHandle: m.ReceiptHandle ?? '',
-    body: m.Body ?? '',
-    attributes: { ...m.Attributes },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
-        name,
-        {
-          ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-          stringListValues: value.StringListValues ?? [],
-          binaryListValues: [],
-          dataType: value.DataType ?? 'String',
-        },
-      ]),
-    ),
-    md5OfBody: m.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'local',
-  })),
-});
+type Worker = SqsWorker;
 
-type Worker = (event: SqsEvent) => Promise<BatchResponse>;
-
-interface Invocation {
-  readonly messageIds: readonly string[];
-  /** the handler's answer; undefined when it threw (then the whole batch comes back) */
-  readonly response: BatchResponse | undefined;
-  readonly error: unknown;
-  /** messages reported failed (all of them when the handler threw) */
-  readonly failed: readonly string[];
-}
-
-/** Calls the worker with the messages, then deletes those it did not report, as Lambda does. */
-const invoke = async (worker: Worker, messages: readonly Message[]): Promise<Invocation> => {
-  const messageIds = messages.map((m) => m.MessageId ?? '');
-  let response: BatchResponse | undefined;
-  let error: unknown;
-  try {
-    response = await worker(eventOf(messages));
-  } catch (e) {
-    error = e;
-  }
-  const failed = response ? response.batchItemFailures.map((f) => f.itemIdentifier) : messageIds;
-  const done = messages.filter((m) => !failed.includes(m.MessageId ?? ''));
-  if (done.length > 0) {
-    // a message received again since (by another worker) may keep it: it comes back, and is
-    // dropped then as a duplicate
-    await local().sqs.queue.client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: local().sqs.queue.url,
-        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-      }),
-    );
-  }
-  return { messageIds, response, error, failed };
-};
+const invoke = (worker: Worker, messages: readonly Message[]): Promise<Invocation> =>
+  invokeLikeLambda(worker, messages, local().sqs.queue, queueArn);
 
 /** The 1 s visibility timeout of the messages received last passes: those not deleted are back. */
 const visibilityTimeoutPasses = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -422,7 +355,7 @@ describe('notice worker: each notice id delivered once', () => {
     const worker = makeHandler(settingsWith(counting(sends)));
     const first = await receive();
     expect(first).toHaveLength(2);
-    expect(await worker(eventOf(first))).toEqual({ batchItemFailures: [] });
+    expect(await worker(sqsEventOf(first, queueArn))).toEqual({ batchItemFailures: [] });
     // act: the deletes never happened; an hour later the messages are back
     advance(3600);
     await visibilityTimeoutPasses();
@@ -562,7 +495,7 @@ describe('notice worker: each notice id delivered once', () => {
         await stalled.send(delivery);
         advance(LEASE_SECONDS + 1);
         const messages = await receive();
-        expect(await takeover(eventOf(messages))).toEqual({ batchItemFailures: [] });
+        expect(await takeover(sqsEventOf(messages, queueArn))).toEqual({ batchItemFailures: [] });
       },
     };
     // act

@@ -67,23 +67,7 @@ describe('sla recalc', () => {
     expect(initial.status).toBe(0);
     expect(initial.stdout).toMatch(/2 service months evaluated, 2 new versions; .*vouchers 30\.00; failed 0/);
     expect(await listResults(table, 'acc-44', '2026-06')).toHaveLength(1);
-    const added = await runMain([
-      'exclusions',
-      'add',
-      '--id',
-      'ex-44',
-      '--clause',
-      '4.4',
-      '--start',
-      '2026-06-10T09:00:00+08:00',
-      '--end',
-      '2026-06-10T09:10:00+08:00',
-      '--reason',
-      "the customer's own network",
-      '--accounts',
-      'acc-44',
-      ...storeArgs,
-    ]);
+    const added = await runMain([...ADD_EX_44, ...storeArgs]);
     expect(added.status).toBe(0);
     const before = await scanAll(table);
 

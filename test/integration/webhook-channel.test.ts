@@ -17,12 +17,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_DEV = 'true';
 });
 
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import {
   createNotice,
@@ -37,7 +32,7 @@ import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { logger } from '../../functions/commons/powertools.ts';
-import { type BatchResponse, makeHandler, type SqsEvent, workerSettings } from '../../functions/notice-worker.ts';
+import { makeHandler, workerSettings } from '../../functions/notice-worker.ts';
 import {
   type DeliverSettings,
   type NoticeDelivery,
@@ -54,6 +49,7 @@ import {
 import { tableFactory } from '../support/dynamo.ts';
 import { closedPort, type LocalServer, startHttpServer } from '../support/local-http.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
+import { invokeLikeLambda, receiveForLambda, type SqsWorker } from '../support/sqs-event-source.ts';
 
 const SECRET = 'whsec-integration-5c2e';
 
@@ -540,60 +536,11 @@ describe('notice worker with the webhook channel', () => {
     for (const m of messages) await markEnqueued(table, m.notice, new Date(m.notice.createdAt));
   };
 
-  const receive = async (): Promise<Message[]> =>
-    (
-      await local().sqs.queue.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: local().sqs.queue.url,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          VisibilityTimeout: 1,
-          AttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-      )
-    ).Messages ?? [];
-
-  const eventOf = (messages: readonly Message[]): SqsEvent => ({
-    Records: messages.map((m) => ({
-      messageId: m.MessageId ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-      body: m.Body ?? '',
-      attributes: { ...m.Attributes },
-      messageAttributes: Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
-          name,
-          { ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }), dataType: 'String' },
-        ]),
-      ),
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'local',
-    })),
-  });
+  const receive = (): Promise<Message[]> => receiveForLambda(local().sqs.queue);
 
   /** Lambda's event source mapping: the handler called, the messages it did not report deleted. */
-  const invoke = async (
-    worker: (event: SqsEvent) => Promise<BatchResponse>,
-    messages: readonly Message[],
-  ): Promise<string[]> => {
-    let failed: string[];
-    try {
-      failed = (await worker(eventOf(messages))).batchItemFailures.map((f) => f.itemIdentifier);
-    } catch {
-      failed = messages.map((m) => m.MessageId ?? '');
-    }
-    const done = messages.filter((m) => !failed.includes(m.MessageId ?? ''));
-    if (done.length > 0)
-      await local().sqs.queue.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: local().sqs.queue.url,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-        }),
-      );
-    return failed;
-  };
+  const invoke = async (worker: SqsWorker, messages: readonly Message[]): Promise<readonly string[]> =>
+    (await invokeLikeLambda(worker, messages, local().sqs.queue, queueArn)).failed;
 
   const approximateCount = async (queueUrl: string): Promise<number> => {
     const attributes = await local().sqs.queue.client.send(
@@ -603,8 +550,8 @@ describe('notice worker with the webhook channel', () => {
   };
 
   /** Polls until the queue is empty; before each poll the clock passes the lease of the one before. */
-  const drain = async (worker: (event: SqsEvent) => Promise<BatchResponse>, rounds = 8): Promise<string[][]> => {
-    const failures: string[][] = [];
+  const drain = async (worker: SqsWorker, rounds = 8): Promise<(readonly string[])[]> => {
+    const failures: (readonly string[])[] = [];
     for (let round = 0; round < rounds; round++) {
       if ((await approximateCount(local().sqs.queue.url)) === 0) return failures;
       const messages = await receive();

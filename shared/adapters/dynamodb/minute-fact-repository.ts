@@ -14,7 +14,7 @@
 // items instead, so its HOUR# items never change again, and the daily compaction (compactDay)
 // folds them into a DAY# item of bitmaps — 31 small items to read for a month instead of 744.
 
-import { type AttributeValue, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { MINUTES_PER_DAY } from '#domain/instant.ts';
 import type { MinuteFacts } from '#domain/minute-facts.ts';
 import { ANY_OK, causeBit, OBSERVED, PLATFORM_FAILURE } from '#domain/probe.ts';
@@ -31,7 +31,7 @@ import {
   SEAL_AFTER_MINUTES,
   TTL_ATTRIBUTE,
 } from './keys.ts';
-import type { Table } from './table.ts';
+import { queryPages, type Table } from './table.ts';
 
 /** Attribute name → minute-state bit. */
 const SETS: readonly (readonly [string, number])[] = [
@@ -115,26 +115,18 @@ const queryRange = async (
   to: string,
   onItem: (item: Record<string, AttributeValue>) => void,
   consistent = false,
-): Promise<void> => {
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': { S: accountPk(accountId) }, ':from': { S: from }, ':to': { S: to } },
-        // eventually consistent by default: the month-end reads hours long after the last write,
-        // at half the cost
-        ConsistentRead: consistent,
-        ExclusiveStartKey: startKey,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('read', page.ConsumedCapacity);
-    for (const item of page.Items ?? []) onItem(item);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-};
+): Promise<void> =>
+  queryPages(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': { S: accountPk(accountId) }, ':from': { S: from }, ':to': { S: to } },
+      // eventually consistent by default: the month-end reads hours long after the last write,
+      // at half the cost
+      ConsistentRead: consistent,
+    },
+    onItem,
+  );
 
 /** Adds an HOUR#/LATE# item's minutes in [fromMinute, toMinute) to `record`. */
 const foldHourItem = (

@@ -14,11 +14,10 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { noticePk, noticeSk } from './keys.ts';
-import { batchGetAll, type Table } from './table.ts';
+import { batchGetAll, queryPages, type Table } from './table.ts';
 
 export type NoticeKind = 'window-open' | 'correction';
 export type NoticeStatus = 'pending' | 'enqueued' | 'delivered' | 'failed';
@@ -63,22 +62,15 @@ const fromItem = (item: Record<string, AttributeValue>): StoredNotice => ({
 /** Every notice of an account's service months in a month, oldest version first. */
 export const listNotices = async (table: Table, accountId: string, month: string): Promise<StoredNotice[]> => {
   const notices: StoredNotice[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
-        ExpressionAttributeValues: { ':pk': { S: noticePk(accountId) }, ':month': { S: `${month}#` } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('read', page.ConsumedCapacity);
-    for (const item of page.Items ?? []) notices.push(fromItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  await queryPages(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
+      ExpressionAttributeValues: { ':pk': { S: noticePk(accountId) }, ':month': { S: `${month}#` } },
+      ConsistentRead: true,
+    },
+    (item) => notices.push(fromItem(item)),
+  );
   return notices.sort((a, b) => a.version - b.version);
 };
 

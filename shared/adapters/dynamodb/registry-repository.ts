@@ -8,7 +8,6 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -23,7 +22,7 @@ import {
   quarantinePk,
   quarantineSk,
 } from './keys.ts';
-import type { Table } from './table.ts';
+import { queryPages, type Table } from './table.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -69,25 +68,18 @@ const put = async (table: Table, record: Stored): Promise<PutOutcome> => {
 
 const queryAll = async (table: Table, pk: string, skPrefix?: string): Promise<Item[]> => {
   const items: Item[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: {
-          ':pk': { S: pk },
-          ...(skPrefix === undefined ? {} : { ':prefix': { S: skPrefix } }),
-        },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('read', page.ConsumedCapacity);
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  await queryPages(
+    table,
+    {
+      KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': { S: pk },
+        ...(skPrefix === undefined ? {} : { ':prefix': { S: skPrefix } }),
+      },
+      ConsistentRead: true,
+    },
+    (item) => items.push(item),
+  );
   return items;
 };
 
@@ -181,32 +173,25 @@ export const readOrdersOfRange = async (
   lastAccountId: string,
 ): Promise<Map<string, OrderRecord[] | CorruptOrder>> => {
   const byAccount = new Map<string, OrderRecord[] | CorruptOrder>();
-  let startKey: Item | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': { S: ORDER_PK },
-          ':from': { S: `${firstAccountId}#` },
-          ':to': { S: `${lastAccountId}#\uffff` },
-        },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('read', page.ConsumedCapacity);
-    for (const item of page.Items ?? []) {
+  await queryPages(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': { S: ORDER_PK },
+        ':from': { S: `${firstAccountId}#` },
+        ':to': { S: `${lastAccountId}#\uffff` },
+      },
+      ConsistentRead: true,
+    },
+    (item) => {
       const o = orderOf(item);
       const known = byAccount.get(o.accountId);
-      if (known !== undefined && !Array.isArray(known)) continue;
+      if (known !== undefined && !Array.isArray(known)) return;
       if (isCorrupt(o)) byAccount.set(o.accountId, o);
       else byAccount.set(o.accountId, [...(known ?? []), o]);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+    },
+  );
   return byAccount;
 };
 

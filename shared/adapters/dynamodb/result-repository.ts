@@ -4,16 +4,10 @@
 // conditional on the key being new) and moves the LATEST pointer, conditionally on the version
 // it replaces. Evaluating unchanged facts again (same fingerprint) adds nothing.
 
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { resultLatestSk, resultPk, resultVersionSk } from './keys.ts';
-import { batchGetAll, type Table } from './table.ts';
+import { batchGetAll, queryPages, type Table } from './table.ts';
 
 export interface StoredResult {
   readonly version: number;
@@ -158,23 +152,16 @@ export const recordResult = async (
 /** Every version of an account's results in a month, oldest first (one Query). */
 export const listResults = async (table: Table, accountId: string, month: string): Promise<StoredResult[]> => {
   const results: StoredResult[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
-        ExpressionAttributeValues: { ':pk': { S: resultPk(accountId) }, ':month': { S: `${month}#` } },
-        ExclusiveStartKey: startKey,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('read', page.ConsumedCapacity);
-    for (const item of page.Items ?? []) {
+  await queryPages(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
+      ExpressionAttributeValues: { ':pk': { S: resultPk(accountId) }, ':month': { S: `${month}#` } },
+    },
+    (item) => {
       if (item.sk?.S?.includes('#V#')) results.push(JSON.parse(item.doc?.S ?? '{}') as StoredResult);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+    },
+  );
   return results;
 };
 

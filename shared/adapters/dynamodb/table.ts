@@ -1,7 +1,13 @@
 // The table handle every repository shares: client, name, and a meter of consumed capacity.
 
 import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { BatchGetItemCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
 
 /** Sums DynamoDB's own ConsumedCapacity figures (table, not indexes). */
 export class CapacityMeter {
@@ -63,4 +69,26 @@ export const batchGetAll = async (
       wanted = result.UnprocessedKeys?.[table.name]?.Keys ?? [];
     }
   }
+};
+
+/** A Query on the table, every page of it; each item to `onItem`, the capacity to the meter. */
+export const queryPages = async (
+  table: Table,
+  query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'ReturnConsumedCapacity'>,
+  onItem: (item: Record<string, AttributeValue>) => void,
+): Promise<void> => {
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({
+        ...query,
+        TableName: table.name,
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('read', page.ConsumedCapacity);
+    for (const item of page.Items ?? []) onItem(item);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 };
