@@ -2,8 +2,10 @@
 // cli/sla.ts calls it for the real process; tests call it in-process too.
 
 import { Command, CommanderError } from 'commander';
+import { claimsCommand } from './claims-command.ts';
 import { evaluateCommand } from './evaluate-command.ts';
 import { ingestCommand } from './ingest-command.ts';
+import { noticesCommand } from './notices-command.ts';
 import { CliFailure, EXIT_BAD_INPUT, EXIT_FAILURE, formatFailure } from './output.ts';
 import { pipelineCommand } from './pipeline-command.ts';
 import { recalcCommand } from './recalc-command.ts';
@@ -37,6 +39,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     ...registryCommands(io),
     recalcCommand(io),
     pipelineCommand(io),
+    claimsCommand(io),
+    noticesCommand(io),
   ]) {
     configure(command);
     program.addCommand(command);

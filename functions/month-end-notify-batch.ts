@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { makeTable } from '../shared/adapters/dynamodb/table.ts';
 import { makeNoticeQueue } from '../shared/adapters/sqs/notice-queue.ts';
-import { requireEnv, zoneEnv } from '../shared/config.ts';
+import { intEnv, requireEnv, zoneEnv } from '../shared/config.ts';
 import type { NotifyInput, NotifyOutput } from '../shared/month-end/contracts.ts';
 import { type NotifySettings, notifyBatch } from '../shared/month-end/notices.ts';
 import { logger, metrics } from './commons/powertools.ts';
@@ -18,6 +18,7 @@ export const notifySettings = (): NotifySettings => {
     table: makeTable(requireEnv('TABLE_NAME')),
     queue: makeNoticeQueue(requireEnv('NOTICE_QUEUE_URL')),
     timeZone: zoneEnv('POLICY_TIME_ZONE'),
+    reminderDaysBefore: intEnv('REMINDER_DAYS_BEFORE', 7, 1),
     now: () => new Date(),
   };
   return settings;

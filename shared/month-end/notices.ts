@@ -4,13 +4,19 @@
 //
 //   window-open  a service month that earns compensation, once, when its claim window opens;
 //   correction   a later version whose tier or voucher differs from what the customer was last
-//                told (one per such version).
+//                told (one per such version; a reminder counts as told — it carries the figures
+//                of the version it was sent for).
+//
+// With each window-open notice, the day its reminder falls due is indexed (REMINDER#<day>, see
+// shared/notices/reminders.ts): closesOn − reminderDaysBefore, never before the day after the
+// window-open was decided. The daily reminder function reads that index.
 //
 // Primary course, per batch (a few requests for all its accounts) and account:
 //   1. its service months in the month (orders), the latest version of each, whether a window-open
 //      notice exists — and only then its other notices;
 //   2. what is due (noticeDue) is recorded pending — the record's key makes it once;
-//   3. pending notices (this run's, or an interrupted earlier attempt's) are queued, then marked enqueued.
+//   3. pending notices (this run's, or an interrupted earlier attempt's) are queued — a window-open's
+//      reminder indexed first (a plain put: the same item again on a retry) — then marked enqueued.
 
 import {
   createNotice,
@@ -29,6 +35,7 @@ import type { Table } from '#adapters/dynamodb/table.ts';
 import { type NoticeMessage, type NoticeQueue, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { ordersFromRecords } from '#ingest/ingest-probes.ts';
+import { DEFAULT_REMINDER_DAYS_BEFORE, indexReminder, localDay } from '../notices/reminders.ts';
 import { LISTED_PER_BATCH, type NotifyInput, type NotifyOutput } from './contracts.ts';
 import { prefetchBatch } from './month-end-steps.ts';
 
@@ -37,6 +44,8 @@ export interface NotifySettings {
   readonly queue: NoticeQueue;
   readonly timeZone: string;
   readonly now: () => Date;
+  /** the reminder falls due this many days before closesOn (SPEC R11; default 7) */
+  readonly reminderDaysBefore?: number;
 }
 
 export class NoticeTooEarlyError extends Error {
@@ -153,6 +162,11 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
     const stored = await getVersion(table, notice.accountId, notice.month, notice.orderId, notice.version);
     if (stored === undefined)
       throw new Error(`notice ${notice.noticeId} names version ${notice.version}, which is not stored`);
+    const window = stored.report.claimWindow;
+    if (notice.kind === 'window-open' && window !== null) {
+      const toldOn = localDay(new Date(notice.createdAt), settings.timeZone);
+      await indexReminder(table, notice, window, settings.reminderDaysBefore ?? DEFAULT_REMINDER_DAYS_BEFORE, toldOn);
+    }
     messages.push({ notice: withoutStatus(notice), report: stored.report });
   }
   await sendNotices(settings.queue, messages);
@@ -167,6 +181,7 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
 };
 
 const withoutStatus = (notice: NoticeRecord | StoredNotice): NoticeRecord => {
-  const { status: _, ...rest } = notice as StoredNotice;
+  // a stored notice: without what the record says about it (its status, the worker's outcome)
+  const { status: _status, outcome: _outcome, ...rest } = notice as StoredNotice;
   return rest;
 };

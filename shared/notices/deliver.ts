@@ -8,6 +8,9 @@
 //      an expired one) with a fresh token. Delivered already → 'duplicate' (the message is
 //      deleted, nothing is sent); another worker's live lease → NoticeLeasedError (retryable: the
 //      message comes back after the visibility timeout); no record → NoticeNotFoundError (permanent).
+//   1b. a notice superseded by a correction created since it was queued (an older version of the
+//      same service month) is not sent: the queue does not keep order, and the customer keeps
+//      the newer figures.
 //   2. deliver through each channel that serves the account's contact preferences and has not
 //      taken the notice under an earlier lease; each channel that takes it is recorded under the
 //      token, so a worker that dies between two channels does not send the first one again.
@@ -27,6 +30,7 @@ import {
   claimNotice,
   getNoticeState,
   markDelivered,
+  markSuperseded,
   type NoticeRecord,
   noticeIdOf,
   recordChannelSent,
@@ -156,7 +160,7 @@ const told = { version: z.int().min(1), compensationPercent: percent, voucher: m
 
 const noticeSchema = z.object({
   noticeId: z.string(),
-  kind: z.enum(['window-open', 'correction']),
+  kind: z.enum(['window-open', 'reminder', 'correction']),
   accountId: id,
   orderId: id,
   month,
@@ -248,7 +252,9 @@ export type DeliveryOutcome =
       /** leases taken on the notice, this one included */
       readonly claims: number;
     }
-  | { readonly outcome: 'duplicate'; readonly noticeId: string };
+  | { readonly outcome: 'duplicate'; readonly noticeId: string }
+  /** a correction of a later version was created before it went out: not sent (it would tell old figures) */
+  | { readonly outcome: 'superseded'; readonly noticeId: string; readonly by: string };
 
 /** Delivers a notice once, whatever number of times its message arrives (see the top of the file). */
 export const deliverNotice = async (settings: DeliverSettings, message: NoticeMessage): Promise<DeliveryOutcome> => {
@@ -271,6 +277,13 @@ export const deliverNotice = async (settings: DeliverSettings, message: NoticeMe
   const { state } = claim;
   const leaseUntil = state.leaseUntil ?? claimedAt.getTime() + settings.leaseSeconds * 1000;
 
+  // 1b. order: a correction created since this notice was queued carries newer figures
+  if (state.supersededBy !== undefined) {
+    if (await markSuperseded(table, message.notice, token, settings.now(), state.supersededBy))
+      return { outcome: 'superseded', noticeId, by: state.supersededBy };
+    throw new NoticeLeaseLostError(`notice ${noticeId}: another worker took the lease before it was superseded`);
+  }
+
   // 2. deliver through the account's channels, those not taken yet
   const contact = await getContactPreferences(table, state.notice.accountId);
   const serving = settings.channels.filter((c) => c.serves(contact));
@@ -280,12 +293,14 @@ export const deliverNotice = async (settings: DeliverSettings, message: NoticeMe
     );
   const delivery: NoticeDelivery = { notice: state.notice, report: message.report, contact };
   const resumed = serving.filter((c) => state.sentChannels.includes(c.name)).map((c) => c.name);
-  for (const channel of serving) {
-    if (resumed.includes(channel.name)) continue;
+  const pending = serving.filter((c) => !resumed.includes(c.name));
+  for (const channel of pending) {
     // past the lease another worker may deliver: stop rather than send alongside it
     if (settings.now().getTime() >= leaseUntil)
       throw new NoticeLeaseLostError(`notice ${noticeId}: the lease expired before channel ${channel.name}`);
     await channel.send(delivery);
+    // the last channel is recorded by markDelivered, in the same write
+    if (channel === pending.at(-1)) break;
     if (!(await recordChannelSent(table, message.notice, token, channel.name)))
       throw new NoticeLeaseLostError(
         `notice ${noticeId}: another worker took the lease during channel ${channel.name}`,

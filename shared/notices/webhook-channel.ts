@@ -16,11 +16,11 @@
 
 import type { NoticeKind } from '#adapters/dynamodb/notice-repository.ts';
 import type { ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
-import { CLAUSES } from '#domain/probe.ts';
 import { type NoticeChannel, type NoticeDelivery, NoticeDeliveryError } from './deliver.ts';
+import { excludedMinutesOf, howToClaimText, type Language } from './render.ts';
 import { type Secret, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 
-export type Language = 'zh-CN' | 'en';
+export type { Language };
 
 export interface WebhookChannelSettings {
   /** the signing secret, or where to get it (called for each send: a cached parameter) */
@@ -106,31 +106,17 @@ export interface WebhookNotice {
   readonly previous?: { readonly compensationPercent: number; readonly voucher: string };
 }
 
-const CLAUSE_NAMES: ReadonlySet<string> = new Set(CLAUSES.filter((c) => c !== ''));
-
-const howToClaimText = (
-  language: Language,
-  accountId: string,
-  orderId: string,
-  window: WebhookNotice['claimWindow'],
-): string => {
-  if (language === 'zh-CN') {
-    const when = window ? `请在 ${window.opensOn} 至 ${window.closesOn} 期间` : '请';
-    return `${when}提交工单申请赔偿，注明用户 ID ${accountId} 和订单号 ${orderId}。`;
-  }
-  const when = window ? ` between ${window.opensOn} and ${window.closesOn}` : '';
-  return `Open a ticket${when} to claim the voucher, giving your user id ${accountId} and order id ${orderId}.`;
-};
-
-/** The webhook body of a notice: named fields only, copied one by one. */
+/**
+ * The webhook body of a notice: named fields only, copied one by one. Every kind has the same
+ * fields (a reminder: those of the window-open it follows, the window still open); a correction
+ * adds what the notice before it told. The claim text and the clause filter are the email's
+ * (shared/notices/render.ts), so both channels tell the same thing.
+ */
 export const webhookNoticeOf = ({ notice, report }: NoticeDelivery, language: Language): WebhookNotice => {
   const claimWindow = report.claimWindow
     ? { opensOn: report.claimWindow.opensOn, closesOn: report.claimWindow.closesOn }
     : null;
-  const excludedMinutes: Record<string, number> = {};
-  for (const [clause, minutes] of Object.entries(report.excludedMinutes)) {
-    if (CLAUSE_NAMES.has(clause) && Number.isSafeInteger(minutes)) excludedMinutes[clause] = minutes;
-  }
+  const excludedMinutes = excludedMinutesOf(report.excludedMinutes);
   return {
     noticeId: notice.noticeId,
     kind: notice.kind,

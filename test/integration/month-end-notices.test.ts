@@ -155,7 +155,7 @@ describe('noticeDue', () => {
     status: StoredNotice['status'] = 'enqueued',
   ): StoredNotice => {
     const fields = { kind, accountId: 'acc-1', orderId: 'ord-1', month: JUNE, version, compensationPercent, voucher };
-    return { noticeId: noticeIdOf(fields), ...fields, runId: 'r', createdAt: OPENS_AT, status };
+    return { noticeId: noticeIdOf(fields), ...fields, runId: 'r', createdAt: OPENS_AT, status, outcome: {} };
   };
   const windowOpenV1 = told('window-open', 1, 10, '30.00');
 

@@ -27,6 +27,7 @@ import {
   claimNotice,
   createNotice,
   getNoticeState,
+  listNotices,
   markEnqueued,
   type NoticeRecord,
   type NoticeState,
@@ -301,6 +302,37 @@ describe('notice worker: each notice id delivered once', () => {
       expect(state).toMatchObject({ claims: 1, notice: m.notice });
       expect(state).not.toHaveProperty('leaseUntil');
     }
+    await expectQueuesEmpty();
+  });
+
+  it('a notice of an older version arriving after a newer one was delivered: superseded, not sent; the customer keeps the newer figures', async () => {
+    // arrange: the correction (v2) is queued and delivered first, the window-open (v1) after it
+    const windowOpen = messageOf(1);
+    const correction = messageOf(1, true);
+    const { table, sqs } = local();
+    await createNotice(table, windowOpen.notice);
+    await recordAndQueue([correction]);
+    const sends: Sends = new Map();
+    const worker = makeHandler(settingsWith(counting(sends)));
+    await drain(worker);
+    await sendNotices(sqs.queue, [windowOpen]);
+    await markEnqueued(table, windowOpen.notice, T0);
+    // act
+    const invocations = await drain(worker);
+    // assert: not reported failed, nothing sent, recorded superseded by the correction
+    expect(invocations.flatMap((i) => i.failed)).toEqual([]);
+    expect(sends.get(windowOpen.notice.noticeId)).toBeUndefined();
+    expect(sends.get(correction.notice.noticeId)).toBe(1);
+    const stored = await listNotices(table, 'acc-1', JUNE);
+    expect(stored.map((n) => [n.kind, n.status])).toEqual([
+      ['window-open', 'superseded'],
+      ['correction', 'delivered'],
+    ]);
+    expect(stored[0]?.outcome.supersededBy).toBe(correction.notice.noticeId);
+    // a redelivered copy is a duplicate, never a send
+    await sendNotices(sqs.queue, [windowOpen]);
+    await drain(worker);
+    expect(sends.get(windowOpen.notice.noticeId)).toBeUndefined();
     await expectQueuesEmpty();
   });
 

@@ -22,6 +22,7 @@ import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dyn
 import {
   createNotice,
   getNoticeState,
+  listNotices,
   markEnqueued,
   type NoticeRecord,
   noticeIdOf,
@@ -633,7 +634,41 @@ describe('notice worker with the webhook channel', () => {
       'notice not delivered',
       expect.objectContaining({ noticeId: one.notice.noticeId, code: 'WEBHOOK_REJECTED', retryable: false }),
     );
-    expect(await getNoticeState(table, one.notice)).toMatchObject({ status: 'enqueued', sentChannels: ['outbox'] });
+    expect(await getNoticeState(table, one.notice)).toMatchObject({ status: 'failed', sentChannels: ['outbox'] });
+    const [stored] = await listNotices(table, 'acc-1', one.notice.month);
+    expect(stored?.outcome).toMatchObject({ failedCode: 'WEBHOOK_REJECTED', failures: 1 });
+    expect(stored?.outcome.failedReason).toContain('400');
+  });
+
+  it('with the DLQ configured, a refused notice goes straight there with its reason, and is taken again once redriven', async () => {
+    // arrange
+    let status = 400;
+    const receiver = await startReceiver(() => status);
+    const { table, sqs } = local();
+    await putContactPreferences(table, contactOf('acc-1', [receiver.url, 'en']));
+    const one = messageOf(1);
+    await recordAndQueue([one]);
+    const worker = makeHandler(settingsWith(channelWith()), {
+      deadLetter: { client: sqs.queue.client, url: sqs.deadLetterUrl },
+      maxReceives: 5,
+    });
+    // act: one receive, the message is not reported (the DLQ holds it), so it is deleted
+    const failed = await invoke(worker, await receive());
+    // assert
+    expect(failed).toEqual([]);
+    expect(await approximateCount(sqs.queue.url)).toBe(0);
+    const dead = await receiveForLambda(sqs.queue, sqs.deadLetterUrl);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.MessageAttributes?.failureCode?.StringValue).toBe('WEBHOOK_REJECTED');
+    expect(dead[0]?.MessageAttributes?.noticeId?.StringValue).toBe(one.notice.noticeId);
+    expect(dead[0]?.Body).toBe(JSON.stringify(one));
+    expect((await getNoticeState(table, one.notice))?.status).toBe('failed');
+    // the receiver is fixed; the dead letter is sent back (as `sla notices redrive` does) and delivered once
+    status = 200;
+    await sendNotices(sqs.queue, [one]);
+    expect(await invoke(worker, await receive())).toEqual([]);
+    expect((await getNoticeState(table, one.notice))?.status).toBe('delivered');
+    expect(receiver.accepted.size).toBe(1);
   });
 });
 

@@ -17,7 +17,11 @@
 // | latest result pointer   | RESULT#<accountId>        | <month>#<orderId>#LATEST            | version, fingerprint, tier, voucher: conditional on the version it replaces |
 // | month-end batch         | RUN#<runId>               | BATCH#<n, 5 digits>                 | the accounts of one batch (the Map carries only its number); its outcome; ttl |
 // | notice                  | NOTICE#<accountId>        | <month>#<orderId>#<kind>[#V<version>] | one notice to a customer: what it told, pending → enqueued → delivered; the worker's lease (leaseUntil, claimToken, claims), sentChannels, deliveredAt/deliveredChannels |
-// | claims                  | reserved: CLAIM#… (later stage)                                             | |
+// | reminder due            | REMINDER#<YYYY-MM-DD>     | <accountId>#<orderId>#<month>       | written with a window-open notice: the day (Asia/Shanghai) its reminder falls due (closesOn − N days); the daily reminder function Queries its day |
+// | claim                   | CLAIM#<accountId>         | <month>#<orderId>#C#<claimId>       | one claim as filed (ids, month, filedAt, channel) and its R10 verdict and reason; never rewritten |
+// | claim id                | CLAIM_ID                  | <claimId>                           | the id taken and the content filed under it (conflict check); one partition of every claim id, so `sla claims list` reads every claim, of any account, in one paged Query |
+// | accepted claim          | CLAIM#<accountId>         | <month>#<orderId>#ACCEPTED          | created conditionally with the first accepted claim: a second one is `duplicate` |
+// | voucher issuance        | VOUCHER#<service month>   | <accountId>#<orderId>               | for billing: amount (fen and text), currency, service, non-cash, non-transferable, the claim it answers |
 //
 // Hour items are keyed by the UTC epoch hour (floor(epochMinute / 60)): every zone in use has
 // whole-hour or half-hour offsets, and a clock minute is one epoch minute, so no minute is ever
@@ -76,6 +80,18 @@ export const resultLatestSk = (month: string, orderId: string): string => `${mon
 
 export const runPk = (runId: string): string => `RUN#${runId}`;
 export const batchSk = (batch: number): string => `BATCH#${String(batch).padStart(5, '0')}`;
+
+export const reminderPk = (day: string): string => `REMINDER#${day}`;
+export const reminderSk = (accountId: string, orderId: string, month: string): string =>
+  `${accountId}#${orderId}#${month}`;
+
+export const CLAIM_ID_PK = 'CLAIM_ID';
+export const claimPk = (accountId: string): string => `CLAIM#${accountId}`;
+export const claimSk = (month: string, orderId: string, claimId: string): string => `${month}#${orderId}#C#${claimId}`;
+export const acceptedClaimSk = (month: string, orderId: string): string => `${month}#${orderId}#ACCEPTED`;
+
+export const voucherPk = (month: string): string => `VOUCHER#${month}`;
+export const voucherSk = (accountId: string, orderId: string): string => `${accountId}#${orderId}`;
 
 export const noticePk = (accountId: string): string => `NOTICE#${accountId}`;
 /** window-open: one per service month; correction: one per version that changed tier or voucher. */

@@ -3,7 +3,8 @@
 //
 //   pending   created (conditional on the key being new); the message may or may not be queued
 //   enqueued  the queue accepted the message
-//   (delivered / failed: set by the notice worker)
+//   (delivered / failed / superseded: set by the notice worker; a failed notice is taken again
+//    when its message is redriven from the DLQ)
 //
 // A run that finds a pending record (its own retry, or a duplicate run) sends the message again:
 // the queue may then hold it twice, and the worker delivers a notice id once. A run that finds
@@ -19,8 +20,8 @@ import {
 import { noticePk, noticeSk } from './keys.ts';
 import { batchGetAll, queryPages, type Table } from './table.ts';
 
-export type NoticeKind = 'window-open' | 'correction';
-export type NoticeStatus = 'pending' | 'enqueued' | 'delivered' | 'failed';
+export type NoticeKind = 'window-open' | 'reminder' | 'correction';
+export type NoticeStatus = 'pending' | 'enqueued' | 'delivered' | 'failed' | 'superseded';
 
 /** What a notice told (or tells) the customer about a service month. */
 export interface Told {
@@ -44,6 +45,18 @@ export interface NoticeRecord extends Told {
 
 export interface StoredNotice extends NoticeRecord {
   readonly status: NoticeStatus;
+  /** what the worker recorded: when and where it was delivered, or why not */
+  readonly outcome: NoticeOutcome;
+}
+
+export interface NoticeOutcome {
+  readonly deliveredAt?: string;
+  readonly deliveredChannels?: readonly string[];
+  readonly failedAt?: string;
+  readonly failedCode?: string;
+  readonly failedReason?: string;
+  readonly failures?: number;
+  readonly supersededBy?: string;
 }
 
 export const noticeIdOf = (n: Pick<NoticeRecord, 'accountId' | 'orderId' | 'month' | 'kind' | 'version'>): string =>
@@ -54,9 +67,25 @@ const keyOf = (n: Pick<NoticeRecord, 'accountId' | 'orderId' | 'month' | 'kind' 
   sk: { S: noticeSk(n.month, n.orderId, n.kind, n.kind === 'correction' ? n.version : undefined) },
 });
 
+const outcomeOf = (item: Record<string, AttributeValue>): NoticeOutcome => {
+  const text = (name: string) => (item[name]?.S === undefined ? {} : { [name]: item[name].S });
+  return {
+    ...text('deliveredAt'),
+    ...(item.deliveredChannels?.L === undefined
+      ? {}
+      : { deliveredChannels: item.deliveredChannels.L.map((c) => c.S ?? '') }),
+    ...text('failedAt'),
+    ...text('failedCode'),
+    ...text('failedReason'),
+    ...(item.failures?.N === undefined ? {} : { failures: Number(item.failures.N) }),
+    ...text('supersededBy'),
+  };
+};
+
 const fromItem = (item: Record<string, AttributeValue>): StoredNotice => ({
   ...(JSON.parse(item.doc?.S ?? '{}') as NoticeRecord),
   status: (item.status?.S ?? 'pending') as NoticeStatus,
+  outcome: outcomeOf(item),
 });
 
 /** Every notice of an account's service months in a month, oldest version first. */
@@ -109,6 +138,7 @@ export const createNotice = async (
       }),
     );
     table.meter.add('write', result.ConsumedCapacity);
+    if (notice.kind === 'correction') await supersedeOlder(table, notice);
     return { created: true };
   } catch (e) {
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
@@ -118,6 +148,36 @@ export const createNotice = async (
     table.meter.add('read', result.ConsumedCapacity);
     if (!result.Item) throw new Error(`notice ${notice.noticeId} vanished after its key was taken`);
     return { created: false, existing: fromItem(result.Item) };
+  }
+};
+
+/**
+ * A correction tells the figures of a later version: every notice of the same service month with
+ * an older version that has not gone out yet is marked supersededBy it, so the worker does not
+ * send old figures after (or instead of) the new ones. A notice being delivered right now goes
+ * out, and the correction follows it.
+ */
+const supersedeOlder = async (table: Table, notice: NoticeRecord): Promise<void> => {
+  const older = (await listNotices(table, notice.accountId, notice.month)).filter(
+    (n) => n.orderId === notice.orderId && n.version < notice.version && n.status !== 'delivered',
+  );
+  for (const n of older) {
+    try {
+      const result = await table.client.send(
+        new UpdateItemCommand({
+          TableName: table.name,
+          Key: keyOf(n),
+          UpdateExpression: 'SET supersededBy = :by',
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :delivered',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':by': { S: notice.noticeId }, ':delivered': { S: 'delivered' } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      table.meter.add('write', result.ConsumedCapacity);
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
   }
 };
 
@@ -170,6 +230,8 @@ export interface NoticeState {
   readonly sentChannels: readonly string[];
   readonly deliveredAt?: string;
   readonly deliveredChannels?: readonly string[];
+  /** set when a later version's notice of the same service month was created before this one went out */
+  readonly supersededBy?: string;
 }
 
 export type ClaimOutcome =
@@ -179,7 +241,7 @@ export type ClaimOutcome =
   | { readonly outcome: 'missing' };
 
 const stateOf = (item: Record<string, AttributeValue>): NoticeState => {
-  const { status, ...notice } = fromItem(item);
+  const { status, outcome: _outcome, ...notice } = fromItem(item);
   const leaseUntil = item.leaseUntil?.N;
   const deliveredAt = item.deliveredAt?.S;
   const deliveredChannels = item.deliveredChannels?.L;
@@ -191,6 +253,7 @@ const stateOf = (item: Record<string, AttributeValue>): NoticeState => {
     sentChannels: [...(item.sentChannels?.SS ?? [])].sort(),
     ...(deliveredAt === undefined ? {} : { deliveredAt }),
     ...(deliveredChannels === undefined ? {} : { deliveredChannels: deliveredChannels.map((c) => c.S ?? '') }),
+    ...(item.supersededBy?.S === undefined ? {} : { supersededBy: item.supersededBy.S }),
   };
 };
 
@@ -228,6 +291,7 @@ export const claimNotice = async (
         ConditionExpression: [
           'attribute_exists(pk)',
           '#status <> :delivered',
+          '#status <> :superseded',
           '(attribute_not_exists(#lease) OR #lease <= :now)',
         ].join(' AND '),
         ExpressionAttributeNames: {
@@ -243,6 +307,7 @@ export const claimNotice = async (
           ':at': { S: claim.now.toISOString() },
           ':one': { N: '1' },
           ':delivered': { S: 'delivered' },
+          ':superseded': { S: 'superseded' },
           ':now': { N: String(now) },
         },
         ReturnValues: 'ALL_NEW',
@@ -255,7 +320,8 @@ export const claimNotice = async (
     if (!(e instanceof ConditionalCheckFailedException)) throw e;
     const state = await getNoticeState(table, key);
     if (state === undefined) return { outcome: 'missing' };
-    return { outcome: state.status === 'delivered' ? 'delivered' : 'leased', state };
+    if (state.status === 'delivered' || state.status === 'superseded') return { outcome: 'delivered', state };
+    return { outcome: 'leased', state };
   }
 };
 
@@ -302,12 +368,14 @@ export const markDelivered = async (
       new UpdateItemCommand({
         TableName: table.name,
         Key: keyOf(key),
-        UpdateExpression: 'SET #status = :delivered, #deliveredAt = :at, #channels = :channels REMOVE #lease, #token',
+        UpdateExpression:
+          'SET #status = :delivered, #deliveredAt = :at, #channels = :channels ADD #sent :sent REMOVE #lease, #token',
         ConditionExpression: '#token = :token AND #status <> :delivered',
         ExpressionAttributeNames: {
           '#status': 'status',
           '#deliveredAt': 'deliveredAt',
           '#channels': 'deliveredChannels',
+          '#sent': 'sentChannels',
           '#lease': 'leaseUntil',
           '#token': 'claimToken',
         },
@@ -315,6 +383,87 @@ export const markDelivered = async (
           ':delivered': { S: 'delivered' },
           ':at': { S: at.toISOString() },
           ':channels': { L: channels.map((c) => ({ S: c })) },
+          ':sent': { SS: [...channels] },
+          ':token': { S: token },
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+};
+
+/** Why a notice was not delivered: a code (NOTICE_NO_CHANNEL, WEBHOOK_REJECTED…) and what happened. */
+export interface NoticeFailure {
+  readonly code: string;
+  /** names the notice and the cause; never an address, a URL's path or a message body */
+  readonly reason: string;
+}
+
+/**
+ * → failed, with the reason and when, and any lease released, so a redriven message can take the
+ * notice again at once. A delivered notice stays delivered (false). Attributes: failedAt,
+ * failedCode, failedReason, failures (N, how many times).
+ */
+export const markFailed = async (table: Table, key: NoticeKey, at: Date, failure: NoticeFailure): Promise<boolean> => {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keyOf(key),
+        UpdateExpression:
+          'SET #status = :failed, failedAt = :at, failedCode = :code, failedReason = :reason ADD failures :one REMOVE #lease, #token',
+        ConditionExpression: 'attribute_exists(pk) AND #status <> :delivered AND #status <> :superseded',
+        ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseUntil', '#token': 'claimToken' },
+        ExpressionAttributeValues: {
+          ':failed': { S: 'failed' },
+          ':delivered': { S: 'delivered' },
+          ':superseded': { S: 'superseded' },
+          ':at': { S: at.toISOString() },
+          ':code': { S: failure.code },
+          ':reason': { S: failure.reason.slice(0, 1000) },
+          ':one': { N: '1' },
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+};
+
+/**
+ * → superseded: a notice of a later version of the same service month was created before this
+ * one went out, so it would tell the customer figures that are no longer true; conditional on
+ * the lease.
+ */
+export const markSuperseded = async (
+  table: Table,
+  key: NoticeKey,
+  token: string,
+  at: Date,
+  by: string,
+): Promise<boolean> => {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.name,
+        Key: keyOf(key),
+        UpdateExpression: 'SET #status = :superseded, supersededAt = :at, supersededBy = :by REMOVE #lease, #token',
+        ConditionExpression: '#token = :token AND #status <> :delivered',
+        ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseUntil', '#token': 'claimToken' },
+        ExpressionAttributeValues: {
+          ':superseded': { S: 'superseded' },
+          ':delivered': { S: 'delivered' },
+          ':at': { S: at.toISOString() },
+          ':by': { S: by },
           ':token': { S: token },
         },
         ReturnConsumedCapacity: 'TOTAL',

@@ -1,0 +1,316 @@
+// npm run bench:notices — 10,000 notices through the embedded SQS API (local-aws-sqs) and the real
+// notice worker (functions/notice-worker.ts makeHandler, Powertools BatchProcessor) to a local
+// webhook receiver that checks every signature.
+//
+// Setup (not timed): 10,000 accounts, each with a webhook contact preference and one window-open
+// notice recorded `enqueued` in dynalite (a child process: scripts/bench/dynalite-server.mjs).
+// Timed: the notices are queued in batches of 10 (1 % of them twice: a duplicate run), while
+// BENCH_POLLERS pollers play Lambda's event source mapping (receive 10 with every attribute,
+// invoke the handler, delete what it did not report failed). The receiver answers 500 to the first
+// attempt of 2 % of the notices, so the channel's retries run too. The clock stops when every
+// notice is recorded delivered and the queue is empty.
+//
+//   {"notices","wallMs","perSecond","delivered","duplicates","lost", …}
+//
+//   delivered   notices the receiver took (its 2xx answers, one per Idempotency-Key)
+//   duplicates  2xx answers for a key it had taken before (a second delivery: must be 0)
+//   lost        notices not taken by the receiver, or not recorded delivered (must be 0)
+//
+// Env: BENCH_NOTICES (10000), BENCH_POLLERS (6).
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createInterface } from 'node:readline';
+import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { ensureTable } from '#adapters/dynamodb/create-table.ts';
+import { CONTACT_PK, noticePk, noticeSk } from '#adapters/dynamodb/keys.ts';
+import { getNoticeState, type NoticeRecord, noticeIdOf } from '#adapters/dynamodb/notice-repository.ts';
+import { canonicalJson, type ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
+import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
+import { startLocalSqs } from '#adapters/sqs/local-sqs.ts';
+import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import type { ServiceMonthReport } from '#domain/evaluate.ts';
+import { runBounded } from '#ingest/ingest-probes.ts';
+import { makeHandler, type SqsEvent } from '../../functions/notice-worker.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../../shared/notices/signature.ts';
+import { WebhookChannel } from '../../shared/notices/webhook-channel.ts';
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+const NOTICES = Number(process.env.BENCH_NOTICES ?? 10_000);
+const POLLERS = Number(process.env.BENCH_POLLERS ?? 6);
+const SECRET = 'bench-webhook-secret';
+const MONTH = '2026-10';
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Stand-ins: dynalite (child process), local SQS, the webhook receiver
+
+const server = spawn(process.execPath, [new URL('./dynalite-server.mjs', import.meta.url).pathname], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
+const { port } = JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as { port: number };
+const table = makeTable('tcmpp-sla-bench-notices', localClientConfig(`http://127.0.0.1:${port}`));
+await ensureTable(table);
+const sqs = await startLocalSqs();
+
+const taken = new Map<string, number>(); // Idempotency-Key → 2xx answers
+const failedOnce = new Set<string>();
+let requests = 0;
+let badSignatures = 0;
+const flaky = (i: number): boolean => i % 50 === 7; // 2 %
+const bodyOf = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+const receiver = createServer(async (req, res) => {
+  requests++;
+  const body = await bodyOf(req);
+  const verdict = verifySignature(req.headers[SIGNATURE_HEADER.toLowerCase()], body, SECRET, new Date());
+  const key = String(req.headers['idempotency-key'] ?? '');
+  if (!verdict.ok) {
+    badSignatures++;
+    res.writeHead(401).end();
+    return;
+  }
+  const index = Number(key.split('/')[0]?.slice('acc-'.length));
+  if (flaky(index) && !failedOnce.has(key)) {
+    failedOnce.add(key);
+    res.writeHead(500).end();
+    return;
+  }
+  taken.set(key, (taken.get(key) ?? 0) + 1);
+  res.writeHead(204).end();
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverPort = (receiver.address() as { port: number }).port;
+const hookUrl = `http://127.0.0.1:${receiverPort}/hooks/sla`;
+
+// ---------------------------------------------------------------------------------------------
+// Setup: contact preferences and recorded notices
+
+const accountOf = (i: number): string => `acc-${String(i).padStart(5, '0')}`;
+const report = (accountId: string, orderId: string): ServiceMonthReport => ({
+  accountId,
+  orderId,
+  month: MONTH,
+  firstDay: '2026-10-01',
+  lastDay: '2026-10-31',
+  days: 31,
+  totalMinutes: 44_640,
+  unavailableMinutes: 120,
+  excludedMinutes: { '§4.1': 30 },
+  observedMinutes: 44_640,
+  availabilityPercent: '99.73',
+  compensationPercent: 10,
+  fee: '300.00',
+  voucher: '30.00',
+  claimWindow: { opensOn: '2026-11-02', closesOn: '2026-12-30' },
+  excludedBy: { '§4.1': 30 },
+});
+const messages: NoticeMessage[] = [];
+const writes: WriteRequest[] = [];
+for (let i = 1; i <= NOTICES; i++) {
+  const accountId = accountOf(i);
+  const orderId = `ord-${i}`;
+  const fields = {
+    kind: 'window-open' as const,
+    accountId,
+    orderId,
+    month: MONTH,
+    version: 1,
+    compensationPercent: 10,
+    voucher: '30.00',
+  };
+  const notice: NoticeRecord = {
+    noticeId: noticeIdOf(fields),
+    ...fields,
+    runId: 'bench',
+    createdAt: '2026-11-02T00:00:00+08:00',
+  };
+  messages.push({ notice, report: report(accountId, orderId) });
+  const contact: ContactPreferences = { accountId, channels: [{ kind: 'webhook', url: hookUrl, language: 'en' }] };
+  writes.push(
+    { PutRequest: { Item: { pk: { S: CONTACT_PK }, sk: { S: accountId }, doc: { S: canonicalJson(contact) } } } },
+    {
+      PutRequest: {
+        Item: {
+          pk: { S: noticePk(accountId) },
+          sk: { S: noticeSk(MONTH, orderId, 'window-open') },
+          doc: { S: JSON.stringify(notice) },
+          status: { S: 'enqueued' },
+        },
+      },
+    },
+  );
+}
+let t = performance.now();
+const chunks: WriteRequest[][] = [];
+for (let i = 0; i < writes.length; i += 25) chunks.push(writes.slice(i, i + 25));
+await runBounded(
+  chunks.map((chunk) => async () => {
+    let pending: WriteRequest[] = chunk;
+    while (pending.length > 0) {
+      const out = await table.client.send(new BatchWriteItemCommand({ RequestItems: { [table.name]: pending } }));
+      pending = out.UnprocessedItems?.[table.name] ?? [];
+    }
+  }),
+  8,
+);
+log(`setup: ${NOTICES} contacts and notices in ${Math.round(performance.now() - t)} ms`);
+
+// ---------------------------------------------------------------------------------------------
+// Timed: queue, and drain with the worker as Lambda's event source mapping does
+
+const worker = makeHandler({
+  table,
+  channels: [new WebhookChannel({ secret: SECRET, timeoutMs: 5_000, attempts: 4, backoffMs: 50, now: () => new Date() })],
+  leaseSeconds: 120,
+  now: () => new Date(),
+});
+const queueArn = 'arn:aws:sqs:local:000000000000:notices';
+const eventOf = (received: readonly Message[]): SqsEvent => ({
+  Records: received.map((m) => ({
+    messageId: m.MessageId ?? '',
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: { ...m.Attributes },
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([name, v]) => [
+        name,
+        { stringValue: v.StringValue, stringListValues: [], binaryListValues: [], dataType: v.DataType ?? 'String' },
+      ]),
+    ),
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'local',
+  })),
+});
+
+let queued = false;
+let reportedFailed = 0;
+let invocations = 0;
+const queueDepth = async (): Promise<number> => {
+  const out = await sqs.queue.client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: sqs.queue.url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+};
+const poller = async (): Promise<void> => {
+  for (;;) {
+    const received =
+      (
+        await sqs.queue.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: sqs.queue.url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            VisibilityTimeout: 30,
+            AttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        )
+      ).Messages ?? [];
+    if (received.length === 0) {
+      if (queued && (await queueDepth()) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      continue;
+    }
+    invocations++;
+    const response = await worker(eventOf(received));
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    reportedFailed += failed.size;
+    const done = received.filter((m) => !failed.has(m.MessageId ?? ''));
+    if (done.length > 0)
+      await sqs.queue.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: sqs.queue.url,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
+      );
+  }
+};
+
+/** CPU ms the dynalite process has used (Linux /proc; 0 elsewhere) */
+const dynaliteCpuMs = (): number => {
+  try {
+    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (100/s)
+  } catch {
+    return 0;
+  }
+};
+const duplicated = messages.filter((_, i) => i % 100 === 3);
+t = performance.now();
+const cpu = process.cpuUsage();
+const dynaliteCpu = dynaliteCpuMs();
+const pollers = Array.from({ length: POLLERS }, poller);
+await sendNotices(sqs.queue, [...messages, ...duplicated]);
+queued = true;
+await Promise.all(pollers);
+const wallMs = Math.round(performance.now() - t);
+const cpuUsed = process.cpuUsage(cpu);
+const dynaliteUsed = dynaliteCpuMs() - dynaliteCpu;
+
+// ---------------------------------------------------------------------------------------------
+// Verdict: every notice taken once by the receiver and recorded delivered
+
+let recordedDelivered = 0;
+await runBounded(
+  messages.map((m) => async () => {
+    if ((await getNoticeState(table, m.notice))?.status === 'delivered') recordedDelivered++;
+  }),
+  8,
+);
+const delivered = taken.size;
+const duplicates = [...taken.values()].reduce((sum, n) => sum + n - 1, 0);
+const lost = messages.filter((m) => !taken.has(m.notice.noticeId)).length + (NOTICES - recordedDelivered);
+
+log(
+  `${NOTICES} notices (+${duplicated.length} duplicate messages) in ${wallMs} ms: ${delivered} delivered, ` +
+    `${duplicates} duplicates, ${lost} lost; ${requests} webhook requests (${failedOnce.size} answered 500), ` +
+    `${invocations} invocations, ${reportedFailed} messages reported failed`,
+);
+const result = {
+  notices: NOTICES,
+  wallMs,
+  perSecond: Math.round((NOTICES / wallMs) * 1000),
+  delivered,
+  duplicates,
+  lost,
+  duplicateMessages: duplicated.length,
+  webhookRequests: requests,
+  webhook500s: failedOnce.size,
+  badSignatures,
+  recordedDelivered,
+  pollers: POLLERS,
+  workerCpuMsPerNotice: Number(((cpuUsed.user + cpuUsed.system) / 1000 / NOTICES).toFixed(2)),
+  dynaliteCpuMsPerNotice: Number((dynaliteUsed / NOTICES).toFixed(2)),
+  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+};
+sqs.queue.client.destroy();
+await sqs.close();
+receiver.close();
+table.client.destroy();
+server.stdin.end();
+console.log(JSON.stringify(result));
+process.exit(0);
