@@ -28,7 +28,7 @@ import {
   type StoredNotice,
   type Told,
 } from '#adapters/dynamodb/notice-repository.ts';
-import { ordersOfAccount } from '#adapters/dynamodb/registry-repository.ts';
+import { getContactPreferencesMany, ordersOfAccount } from '#adapters/dynamodb/registry-repository.ts';
 import { getVersion, type LatestPointer, latestKey } from '#adapters/dynamodb/result-repository.ts';
 import { getBatch } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
@@ -96,6 +96,14 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
     return { accountId, orderId, month };
   });
   const windowOpen = await getWindowOpenMany(table, serviceMonths);
+  // kept with each notice created (createNotice): the worker's first attempt then reads nothing
+  const contacts = await getContactPreferencesMany(table, [
+    ...new Set(
+      serviceMonths
+        .filter((k) => (latest.get(latestKey(k.accountId, k.orderId, k.month))?.compensationPercent ?? 0) > 0)
+        .map((k) => k.accountId),
+    ),
+  ]);
   const toSend: NoticeRecord[] = [];
   let windowOpenCount = 0;
   let corrections = 0;
@@ -143,7 +151,7 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
           runId: input.runId,
           createdAt: now.toISOString(),
         };
-        const outcome = await createNotice(table, notice);
+        const outcome = await createNotice(table, notice, contacts.get(accountId));
         if (outcome.created) {
           toSend.push(notice);
           if (due.kind === 'window-open') windowOpenCount++;

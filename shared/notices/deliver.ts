@@ -28,7 +28,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   claimNotice,
-  getNoticeState,
   markDelivered,
   markSuperseded,
   type NoticeRecord,
@@ -285,7 +284,11 @@ export const deliverNotice = async (settings: DeliverSettings, message: NoticeMe
   }
 
   // 2. deliver through the account's channels, those not taken yet
-  const contact = await getContactPreferences(table, state.notice.accountId);
+  // the first attempt uses the preferences kept with the notice; a later one reads them afresh
+  const contact =
+    state.claims === 1 && state.contact !== undefined
+      ? state.contact
+      : await getContactPreferences(table, state.notice.accountId);
   const serving = settings.channels.filter((c) => c.serves(contact));
   if (serving.length === 0)
     throw new NoticeUndeliverableError(
@@ -312,7 +315,7 @@ export const deliverNotice = async (settings: DeliverSettings, message: NoticeMe
   if (await markDelivered(table, message.notice, token, settings.now(), channels)) {
     return { outcome: 'delivered', noticeId, channels, resumed, claims: state.claims };
   }
-  const now = await getNoticeState(table, message.notice);
-  if (now?.status === 'delivered') return { outcome: 'duplicate', noticeId };
+  // the lease expired while this worker sent, and another took it: what it recorded stands (its
+  // message comes back and is dropped as a duplicate once that worker marked it delivered)
   throw new NoticeLeaseLostError(`notice ${noticeId}: another worker took the lease before it was marked delivered`);
 };

@@ -26,7 +26,7 @@ import {
   noticeIdOf,
   type StoredNotice,
 } from '#adapters/dynamodb/notice-repository.ts';
-import { advanceWatermark, readWatermark } from '#adapters/dynamodb/registry-repository.ts';
+import { advanceWatermark, getContactPreferencesMany, readWatermark } from '#adapters/dynamodb/registry-repository.ts';
 import {
   acceptedClaimsAmong,
   listRemindersDue,
@@ -197,6 +197,10 @@ const remindDay = async (
   if (entries.length === 0) return 0;
   const latest = await getLatestMany(table, entries);
   const claimed = await acceptedClaimsAmong(table, entries);
+  const contacts = await getContactPreferencesMany(
+    table,
+    entries.map((e) => e.accountId),
+  );
   const toSend: NoticeMessage[] = [];
   let created = 0;
   let failures = 0;
@@ -244,7 +248,7 @@ const remindDay = async (
         runId: `reminders-${today}`,
         createdAt: now.toISOString(),
       };
-      const outcome = await createNotice(table, notice);
+      const outcome = await createNotice(table, notice, contacts.get(entry.accountId));
       if (outcome.created) {
         toSend.push({ notice, report: stored.report });
         created++;

@@ -276,7 +276,8 @@ describe('notice worker: each notice id delivered once', () => {
     // arrange: 23 notices (3 polls), 20 window-open and 3 corrections
     const messages = [
       ...Array.from({ length: 20 }, (_, i) => messageOf(i + 1)),
-      ...[1, 2, 3].map((n) => messageOf(n, true)),
+      // corrections of other accounts (a correction supersedes its own account's window-open)
+      ...[21, 22, 23].map((n) => messageOf(n, true)),
     ];
     await recordAndQueue(messages);
     const sends: Sends = new Map();

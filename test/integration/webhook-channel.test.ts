@@ -640,19 +640,22 @@ describe('notice worker with the webhook channel', () => {
     expect(stored?.outcome.failedReason).toContain('400');
   });
 
-  it('with the DLQ configured, a refused notice goes straight there with its reason, and is taken again once redriven', async () => {
-    // arrange
-    let status = 400;
-    const receiver = await startReceiver(() => status);
+  it('with the DLQ configured, a refused notice goes straight there with its reason; redriven after the customer fixed the webhook, it goes to the new one once', async () => {
+    // arrange: the notice is decided with the preferences of the time (a webhook that refuses it)
+    const refusing = await startReceiver(() => 400);
+    const fixed = await startReceiver(() => 204);
     const { table, sqs } = local();
-    await putContactPreferences(table, contactOf('acc-1', [receiver.url, 'en']));
+    const before = contactOf('acc-1', [refusing.url, 'en']);
+    await putContactPreferences(table, before);
     const one = messageOf(1);
-    await recordAndQueue([one]);
+    await createNotice(table, one.notice, before);
+    await sendNotices(sqs.queue, [one]);
+    await markEnqueued(table, one.notice, new Date(one.notice.createdAt));
     const worker = makeHandler(settingsWith(channelWith()), {
       deadLetter: { client: sqs.queue.client, url: sqs.deadLetterUrl },
       maxReceives: 5,
     });
-    // act: one receive, the message is not reported (the DLQ holds it), so it is deleted
+    // act: one receive; the message is not reported (the DLQ holds it), so it is deleted
     const failed = await invoke(worker, await receive());
     // assert
     expect(failed).toEqual([]);
@@ -663,12 +666,29 @@ describe('notice worker with the webhook channel', () => {
     expect(dead[0]?.MessageAttributes?.noticeId?.StringValue).toBe(one.notice.noticeId);
     expect(dead[0]?.Body).toBe(JSON.stringify(one));
     expect((await getNoticeState(table, one.notice))?.status).toBe('failed');
-    // the receiver is fixed; the dead letter is sent back (as `sla notices redrive` does) and delivered once
-    status = 200;
+    // the customer fixes the webhook; the dead letter is sent back (as `sla notices redrive` does):
+    // this attempt reads the preferences as they are now, and delivers once, to the new webhook
+    await putContactPreferences(table, contactOf('acc-1', [fixed.url, 'en']));
     await sendNotices(sqs.queue, [one]);
     expect(await invoke(worker, await receive())).toEqual([]);
     expect((await getNoticeState(table, one.notice))?.status).toBe('delivered');
+    expect(refusing.requests).toHaveLength(1);
+    expect(fixed.accepted.size).toBe(1);
+  });
+
+  it('the first attempt uses the preferences kept with the notice: no read of its own', async () => {
+    // arrange: kept with the notice, then the stored preferences are removed
+    const receiver = await startReceiver(() => 204);
+    const { table } = local();
+    const one = messageOf(1);
+    await createNotice(table, one.notice, contactOf('acc-1', [receiver.url, 'zh-CN']));
+    await sendNotices(local().sqs.queue, [one]);
+    // act
+    const failed = await invoke(makeHandler(settingsWith(channelWith())), await receive());
+    // assert: delivered to the kept webhook, though the account has no stored preferences
+    expect(failed).toEqual([]);
     expect(receiver.accepted.size).toBe(1);
+    expect((await getNoticeState(table, one.notice))?.status).toBe('delivered');
   });
 });
 

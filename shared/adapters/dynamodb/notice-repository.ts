@@ -18,6 +18,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { noticePk, noticeSk } from './keys.ts';
+import { type ContactPreferences, canonicalJson } from './registry-repository.ts';
 import { batchGetAll, queryPages, type Table } from './table.ts';
 
 export type NoticeKind = 'window-open' | 'reminder' | 'correction';
@@ -122,17 +123,28 @@ export const getWindowOpenMany = async (
   return found;
 };
 
-/** Creates the notice, pending; when its key exists, the stored notice instead. */
+/**
+ * Creates the notice, pending; when its key exists, the stored notice instead. `contact`: the
+ * account's contact preferences as they are when the notice is decided, kept beside it (attribute
+ * `contact`) so that the worker's first attempt needs no read of its own; every later attempt (a
+ * retry, a redrive after the customer fixed an address) reads the preferences as they are then.
+ */
 export const createNotice = async (
   table: Table,
   notice: NoticeRecord,
+  contact?: ContactPreferences,
 ): Promise<{ created: true } | { created: false; existing: StoredNotice }> => {
   const key = keyOf(notice);
   try {
     const result = await table.client.send(
       new PutItemCommand({
         TableName: table.name,
-        Item: { ...key, doc: { S: JSON.stringify(notice) }, status: { S: 'pending' } },
+        Item: {
+          ...key,
+          doc: { S: JSON.stringify(notice) },
+          status: { S: 'pending' },
+          ...(contact === undefined ? {} : { contact: { S: canonicalJson(contact) } }),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
         ReturnConsumedCapacity: 'TOTAL',
       }),
@@ -216,6 +228,9 @@ export const markEnqueued = async (table: Table, notice: NoticeRecord, at: Date)
 //   sentChannels       SS  channels that took the notice under some lease (never sent again)
 //   deliveredAt        S   status delivered: when
 //   deliveredChannels  L   status delivered: the channels it went out on
+//   contact            S   the account's contact preferences when the notice was decided (JSON)
+//   supersededBy       S   the correction created before this notice went out (see supersedeOlder)
+//   failedAt/failedCode/failedReason/failures   the last failure (markFailed)
 
 /** The fields that key a notice (its id is made of them). */
 export type NoticeKey = Pick<NoticeRecord, 'accountId' | 'orderId' | 'month' | 'kind' | 'version'>;
@@ -232,6 +247,8 @@ export interface NoticeState {
   readonly deliveredChannels?: readonly string[];
   /** set when a later version's notice of the same service month was created before this one went out */
   readonly supersededBy?: string;
+  /** the account's contact preferences when the notice was decided (see createNotice) */
+  readonly contact?: ContactPreferences;
 }
 
 export type ClaimOutcome =
@@ -254,6 +271,7 @@ const stateOf = (item: Record<string, AttributeValue>): NoticeState => {
     ...(deliveredAt === undefined ? {} : { deliveredAt }),
     ...(deliveredChannels === undefined ? {} : { deliveredChannels: deliveredChannels.map((c) => c.S ?? '') }),
     ...(item.supersededBy?.S === undefined ? {} : { supersededBy: item.supersededBy.S }),
+    ...(item.contact?.S === undefined ? {} : { contact: JSON.parse(item.contact.S) as ContactPreferences }),
   };
 };
 
