@@ -1,74 +1,37 @@
 // The CDK app: `npx cdk synth` (dev), `npx cdk synth -c env=prod`, `npx cdk deploy --all -c env=prod`.
 // cdk.json runs it through scripts/run-ts.mjs (Node 20 cannot strip types). Tests call
 // buildSlaApp on their own App instead, with bundling skipped.
+// What differs between environments, and the context overrides: infra/config.ts.
 import { pathToFileURL } from 'node:url';
 import { App, Tags, Validations } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { configFromContext, type EnvName, type SlaConfig } from './config.ts';
+import { ClaimsStack } from './stacks/claims-stack.ts';
 import { IngestStack } from './stacks/ingest-stack.ts';
 import { MonthEndStack } from './stacks/month-end-stack.ts';
 import { NoticesStack } from './stacks/notices-stack.ts';
+import { ObservabilityStack } from './stacks/observability-stack.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 
-/** What differs between environments. Everything else is the same code and the same template shape. */
-export interface SlaEnvironmentConfig {
-  /** base URL of the probe feed (`GET {base}/probe-results?from&to`) */
-  readonly feedBaseUrl: string;
-  /** an existing Secrets Manager secret holding the feed token; absent: StatefulStack creates one */
-  readonly feedTokenSecretName?: string;
-  /** EventBridge Scheduler expressions, evaluated in Asia/Shanghai */
-  readonly feedSchedule: string;
-  readonly proberSchedule: string;
-  readonly logRetention: RetentionDays;
-  /** SNS topic for every alarm */
-  readonly alarmTopicArn?: string;
-}
-
-export const ENVIRONMENTS = {
-  dev: {
-    feedBaseUrl: 'https://probe-feed.dev.tcmpp-sla.example.com',
-    feedSchedule: 'rate(10 minutes)',
-    proberSchedule: 'rate(10 minutes)',
-    logRetention: RetentionDays.TWO_WEEKS,
-  },
-  prod: {
-    feedBaseUrl: 'https://probe-feed.tcmpp-sla.example.com',
-    feedTokenSecretName: 'tcmpp-sla/prod/probe-feed-token',
-    feedSchedule: 'rate(10 minutes)',
-    proberSchedule: 'rate(10 minutes)',
-    logRetention: RetentionDays.THREE_MONTHS,
-  },
-} as const satisfies Record<string, SlaEnvironmentConfig>;
-
-export type EnvName = keyof typeof ENVIRONMENTS;
-
-/** Context keys that override one value of the chosen environment: `-c feedBaseUrl=https://…`. */
-const OVERRIDABLE = ['feedBaseUrl', 'feedTokenSecretName', 'feedSchedule', 'proberSchedule', 'alarmTopicArn'] as const;
-
-export const configFromContext = (app: App): { envName: EnvName; config: SlaEnvironmentConfig } => {
-  const envName: unknown = app.node.tryGetContext('env') ?? 'dev';
-  if (typeof envName !== 'string' || !Object.hasOwn(ENVIRONMENTS, envName)) {
-    throw new Error(
-      `unknown environment ${JSON.stringify(envName)}: use -c env=${Object.keys(ENVIRONMENTS).join('|')}`,
-    );
-  }
-  const config: Record<string, unknown> = { ...ENVIRONMENTS[envName as EnvName] };
-  for (const key of OVERRIDABLE) {
-    const value: unknown = app.node.tryGetContext(key);
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value === '') throw new Error(`context ${key} must be a non-empty string`);
-    config[key] = value;
-  }
-  return { envName: envName as EnvName, config: config as unknown as SlaEnvironmentConfig };
-};
+export {
+  configFromContext,
+  DEFAULTS,
+  ENVIRONMENTS,
+  type EnvName,
+  OVERRIDABLE,
+  type SlaConfig,
+  type SlaEnvironmentConfig,
+} from './config.ts';
 
 export interface SlaStacks {
   readonly envName: EnvName;
-  readonly config: SlaEnvironmentConfig;
+  readonly config: SlaConfig;
   readonly stateful: StatefulStack;
   readonly ingest: IngestStack;
   readonly monthEnd: MonthEndStack;
   readonly notices: NoticesStack;
+  readonly claims: ClaimsStack;
+  readonly observability: ObservabilityStack;
 }
 
 /** Adds the stacks of the environment chosen by context `env` (default dev) and the cdk-nag checks. */
@@ -82,9 +45,10 @@ export const buildSlaApp = (app: App): SlaStacks => {
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     envName,
-    description: `TCMPP SLA (${envName}): table, table key, feed token secret, notice queues — retained`,
+    description: `TCMPP SLA (${envName}): table, table key, notice queues, feed token and claims secrets — retained`,
     terminationProtection: envName === 'prod',
     feedTokenSecretName: config.feedTokenSecretName,
+    claimsSecretName: config.claimsSecretName,
   });
 
   const ingest = new IngestStack(app, `${prefix}-Ingest`, {
@@ -107,6 +71,7 @@ export const buildSlaApp = (app: App): SlaStacks => {
     table: stateful.table,
     tableKey: stateful.tableKey,
     noticeQueue: stateful.noticeQueue,
+    reminderDaysBefore: config.reminderDaysBefore,
     logRetention: config.logRetention,
     alarmTopicArn: config.alarmTopicArn,
   });
@@ -114,19 +79,55 @@ export const buildSlaApp = (app: App): SlaStacks => {
   const notices = new NoticesStack(app, `${prefix}-Notices`, {
     env,
     envName,
-    description: `TCMPP SLA (${envName}): notice worker on the notice queue`,
+    description: `TCMPP SLA (${envName}): notice worker on the notice queue, daily reminders`,
     table: stateful.table,
     tableKey: stateful.tableKey,
     noticeQueue: stateful.noticeQueue,
     noticeDeadLetterQueue: stateful.noticeDeadLetterQueue,
     logRetention: config.logRetention,
     alarmTopicArn: config.alarmTopicArn,
+    email:
+      config.sesFromAddress === undefined || config.sesIdentityArn === undefined
+        ? undefined
+        : {
+            fromAddress: config.sesFromAddress,
+            identityArn: config.sesIdentityArn,
+            configurationSet: config.sesConfigurationSet,
+          },
+    webhookSecretName: config.webhookSecretName,
+    reminderDaysBefore: config.reminderDaysBefore,
+    reminderSchedule: config.reminderSchedule,
+  });
+
+  const claims = new ClaimsStack(app, `${prefix}-Claims`, {
+    env,
+    envName,
+    description: `TCMPP SLA (${envName}): claims intake, the ticket system's signed webhook (function URL)`,
+    table: stateful.table,
+    tableKey: stateful.tableKey,
+    claimsSecret: stateful.claimsSecret,
+    logRetention: config.logRetention,
+    alarmTopicArn: config.alarmTopicArn,
+  });
+
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+    env,
+    envName,
+    description: `TCMPP SLA (${envName}): the dashboard of the pipeline`,
+    table: stateful.table,
+    noticeQueue: stateful.noticeQueue,
+    noticeDeadLetterQueue: stateful.noticeDeadLetterQueue,
+    ingest,
+    monthEnd,
+    notices,
+    claims,
+    alarms: [...ingest.alarms, ...monthEnd.alarms, ...notices.alarms, ...claims.alarms],
   });
 
   Tags.of(app).add('project', 'tcmpp-sla');
   Tags.of(app).add('environment', envName);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { envName, config, stateful, ingest, monthEnd, notices };
+  return { envName, config, stateful, ingest, monthEnd, notices, claims, observability };
 };
 
 // Synthesize only when run as the program (cdk.json "app"), not when a test imports this module.

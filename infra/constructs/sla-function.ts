@@ -34,6 +34,8 @@ export interface SlaFunctionProps {
   readonly deadLetterQueue?: IQueue;
   /** retries of a failed asynchronous invocation (0–2); default 2 */
   readonly retryAttempts?: number;
+  /** concurrency reserved for (and bounding) this function; default none */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class SlaFunction extends NodejsFunction {
@@ -61,6 +63,9 @@ export class SlaFunction extends NodejsFunction {
       ...(props.description === undefined ? {} : { description: props.description }),
       ...(props.deadLetterQueue === undefined ? {} : { deadLetterQueue: props.deadLetterQueue }),
       ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

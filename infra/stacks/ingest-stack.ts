@@ -5,24 +5,30 @@
 //                                         ─► run-prober            ─┼─► SLA table (Query/GetItem/PutItem/UpdateItem)
 //                      daily 11:00 ──────► compact-minute-facts  ─┘
 //   undeliverable ticks, and invocations still failing after Lambda's retries ─► IngestDeadLetterQueue
-//   alarms: errors of each function, QuarantinedRecords > 0 per source, a message in the dead-letter queue
-import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
-import { type Alarm, ComparisonOperator, type IAlarmAction, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+//   alarms: errors of each function, QuarantinedRecords > 0 per source, probe coverage (ProbeResults
+//   below the floor per source, missing data breaching), a message in the dead-letter queue
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  type Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { COMPACTION_SOURCE, FEED_SOURCE, PROBER_SOURCE } from '../../shared/adapters/dynamodb/keys.ts';
-import { type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import { alarmActionOf, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import { functionSchedule, POLICY_TIME_ZONE } from '../constructs/function-schedule.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
-import type { FeedTokenSecret } from './stateful-stack.ts';
+import { grantTableItems, type TableAction } from '../constructs/table-access.ts';
+import { type SecretSource, secretOf } from './stateful-stack.ts';
+
+export { POLICY_TIME_ZONE };
 
 /** The only table actions the ingest functions use: single-item conditional writes and paged Queries. */
 export const INGEST_TABLE_ACTIONS = [
@@ -30,10 +36,7 @@ export const INGEST_TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',
-] as const;
-
-/** The business calendar and claim windows are in China time; so are the schedules. */
-export const POLICY_TIME_ZONE = TimeZone.ASIA_SHANGHAI;
+] as const satisfies readonly TableAction[];
 
 /** Powertools service names are the ingest source names: the quarantine of service X is pk QUARANTINE#X. */
 export const FEED_SERVICE = FEED_SOURCE;
@@ -46,12 +49,23 @@ export const COMPACTION_SERVICE = COMPACTION_SOURCE;
  */
 export const COMPACTION_SCHEDULE = 'cron(0 11 * * ? *)';
 
+/**
+ * Probe coverage. The ingest emits no coverage figure of its own (coverage is judged per service
+ * month by the month-end: CoverageGaps); what it does emit is ProbeResults, the probe results each
+ * source ingested. A source whose sum stays below this for COVERAGE_PERIODS whole hours — missing
+ * data counts as a breach: a source that stopped emitting is the drop to watch for — raises
+ * <Source>ProbeResultsLowAlarm. One per hour is the floor that holds whatever the number of
+ * accounts; the feed delivers one closed 60-minute window an hour, the prober a run every 10 minutes.
+ */
+export const MIN_PROBE_RESULTS_PER_HOUR = 1;
+export const COVERAGE_PERIODS = 2;
+
 export interface IngestStackProps extends StackProps {
   readonly envName: string;
   /** the SLA table; when it has a customer-managed key, the functions may use that key too */
   readonly table: ITable;
   readonly feedBaseUrl: string;
-  readonly feedTokenSecret: FeedTokenSecret;
+  readonly feedTokenSecret: SecretSource;
   /** EventBridge Scheduler expressions, evaluated in Asia/Shanghai: `rate(10 minutes)`, `cron(…)` */
   readonly feedSchedule: string;
   readonly proberSchedule: string;
@@ -85,10 +99,7 @@ export class IngestStack extends Stack {
       RETENTION_DAYS_AFTER_CLAIM_CLOSE: '30',
     };
 
-    const feedSecret =
-      'secret' in props.feedTokenSecret
-        ? props.feedTokenSecret.secret
-        : Secret.fromSecretNameV2(this, 'FeedTokenSecret', props.feedTokenSecret.secretName);
+    const feed = secretOf(this, 'FeedTokenSecret', props.feedTokenSecret);
 
     this.feedFunction = new SlaFunction(this, 'FeedFunction', {
       entry: 'functions/ingest-probe-feed.ts',
@@ -103,7 +114,7 @@ export class IngestStack extends Stack {
         ...common,
         FEED_BASE_URL: props.feedBaseUrl,
         // an ARN for a secret of this app, the name for an imported one: GetSecretValue takes either
-        FEED_TOKEN_SECRET_ID: 'secret' in props.feedTokenSecret ? feedSecret.secretArn : feedSecret.secretName,
+        FEED_TOKEN_SECRET_ID: feed.secretId,
         FEED_WINDOW_MINUTES: '60',
         FEED_LAG_MINUTES: '10',
       },
@@ -146,45 +157,29 @@ export class IngestStack extends Stack {
     });
 
     // Least privilege on the table: the item actions the code uses, on the table itself — no Scan,
-    // no deletes, no batch writes, no index ARNs (the table has no index). Not grantReadWriteData,
-    // which would add all of those.
+    // no deletes, no batch writes, no index ARNs (the table has no index).
     for (const fn of [this.feedFunction, this.proberFunction, this.compactionFunction]) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'SlaTableItems',
-          actions: [...INGEST_TABLE_ACTIONS],
-          resources: [props.table.tableArn],
-        }),
-      );
-      if (props.table.encryptionKey !== undefined) {
-        props.table.encryptionKey.grantEncryptDecrypt(fn);
-        if (fn.role !== undefined) {
-          Validations.of(fn.role).acknowledge(
-            {
-              id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-              reason:
-                'Table key grant (table.encryptionKey.grantEncryptDecrypt): DynamoDB uses the table key on the caller’s behalf with the ReEncrypt* family; the statement names only the table’s key.',
-            },
-            {
-              id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-              reason:
-                'Table key grant (table.encryptionKey.grantEncryptDecrypt): DynamoDB uses the table key on the caller’s behalf with the GenerateDataKey* family; the statement names only the table’s key.',
-            },
-          );
-        }
-      }
+      grantTableItems(fn, props.table, props.table.encryptionKey, INGEST_TABLE_ACTIONS);
     }
-    feedSecret.grantRead(this.feedFunction);
+    feed.secret.grantRead(this.feedFunction);
 
-    this.feedSchedule = this.scheduleOf('FeedSchedule', this.feedFunction, props.feedSchedule);
-    this.proberSchedule = this.scheduleOf('ProberSchedule', this.proberFunction, props.proberSchedule);
+    // A tick older than the next one is worth nothing: the next run does its work.
+    const tick = { deadLetterQueue: this.deadLetterQueue, maxEventAge: Duration.minutes(10) };
+    this.feedSchedule = functionSchedule(this, 'FeedSchedule', this.feedFunction, {
+      expression: props.feedSchedule,
+      ...tick,
+    });
+    this.proberSchedule = functionSchedule(this, 'ProberSchedule', this.proberFunction, {
+      expression: props.proberSchedule,
+      ...tick,
+    });
     // A missed day is caught up by the next run (the watermark): a tick a day late is worth nothing.
-    this.compactionSchedule = this.scheduleOf('CompactionSchedule', this.compactionFunction, COMPACTION_SCHEDULE);
+    this.compactionSchedule = functionSchedule(this, 'CompactionSchedule', this.compactionFunction, {
+      expression: COMPACTION_SCHEDULE,
+      ...tick,
+    });
 
-    const action =
-      props.alarmTopicArn === undefined
-        ? undefined
-        : new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
+    const action = alarmActionOf(this, props.alarmTopicArn);
     for (const [name, fn] of [
       ['Feed', this.feedFunction],
       ['Prober', this.proberFunction],
@@ -202,16 +197,19 @@ export class IngestStack extends Stack {
       ['Prober', PROBER_SERVICE],
     ] as const) {
       this.alarm(`${name}QuarantinedRecordsAlarm`, action, {
-        metric: new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: 'QuarantinedRecords',
-          dimensionsMap: { service },
-          statistic: Stats.SUM,
-          period: Duration.minutes(10),
-        }),
+        metric: quarantinedRecordsOf(service),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         description: `${service} quarantined malformed records: query pk QUARANTINE#${service}`,
+      });
+      this.alarm(`${name}ProbeResultsLowAlarm`, action, {
+        metric: probeResultsOf(service),
+        threshold: MIN_PROBE_RESULTS_PER_HOUR,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: COVERAGE_PERIODS,
+        // no data is the drop itself: the source ran no ingest, or ingested nothing
+        treatMissingData: TreatMissingData.BREACHING,
+        description: `Probe coverage: ${service} ingested fewer than ${MIN_PROBE_RESULTS_PER_HOUR} probe result(s) an hour for ${COVERAGE_PERIODS} hours (no data counts): is its schedule enabled, is the ${service === FEED_SERVICE ? 'probe feed reachable and its token valid' : 'account registry empty'}? See the ${service} log group`,
       });
     }
     this.alarm('DeadLetterQueueAlarm', action, {
@@ -230,28 +228,27 @@ export class IngestStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
   }
 
-  private scheduleOf(id: string, fn: SlaFunction, expression: string): Schedule {
-    const schedule = new Schedule(this, id, {
-      schedule: ScheduleExpression.expression(expression, POLICY_TIME_ZONE),
-      description: `Runs ${fn.node.id}`,
-      target: new LambdaInvoke(fn, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: 3,
-        // A tick older than the next one is worth nothing: the next run does its work.
-        maxEventAge: Duration.minutes(10),
-      }),
-    });
-    // LambdaInvoke grants lambda:InvokeFunction on the function and on `<function ARN>:*` (its
-    // versions and aliases) to the scheduler role it creates; acknowledged for this function only.
-    const functionArn = `<${this.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>`;
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${functionArn}:*]`,
-      reason: `The ${id} role may invoke one function, ${fn.node.id}; the :* suffix added by the target only covers that function's versions and aliases.`,
-    });
-    return schedule;
-  }
-
   private alarm(id: string, action: IAlarmAction | undefined, props: SlaAlarmProps): void {
     this.alarms.push(slaAlarm(this, id, action, props));
   }
 }
+
+/** The probe results a source ingested, summed per hour (Powertools' `service` dimension). */
+export const probeResultsOf = (service: string, period = Duration.hours(1)): Metric =>
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'ProbeResults',
+    dimensionsMap: { service },
+    statistic: Stats.SUM,
+    period,
+  });
+
+/** The malformed records a source quarantined. */
+export const quarantinedRecordsOf = (service: string, period = Duration.minutes(10)): Metric =>
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'QuarantinedRecords',
+    dimensionsMap: { service },
+    statistic: Stats.SUM,
+    period,
+  });

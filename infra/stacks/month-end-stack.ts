@@ -19,11 +19,12 @@
 //   batch's accounts are an item RUN#<runId> BATCH#<n>, so the state stays small for any number of
 //   accounts. Billed state transitions per run: 7 + 2 per batch and Map (a child execution and its
 //   task), retries aside: 10,000 accounts in batches of 100 make 407, 0.04 per account.
-//   alarms: executions failed, executions timed out, accounts that failed alone (evaluation,
+//   alarms: executions failed, timed out or aborted, accounts that failed alone (evaluation,
 //   notices), a scheduled start dropped after every retry
-import { CfnOutput, Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+//   Each Map has a Label: its child executions report AWS/States metrics under the state machine
+//   ARN + `/<label>` (mapChildMetric), which the dashboard shows as Map failures.
+import { CfnOutput, Duration, Fn, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, type IAlarmAction, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -37,7 +38,6 @@ import {
   ScheduleTargetInput,
 } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   type CfnStateMachine,
@@ -56,9 +56,10 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import { alarmActionOf, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import { POLICY_TIME_ZONE } from '../constructs/function-schedule.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
-import { POLICY_TIME_ZONE } from './ingest-stack.ts';
+import { grantTableItems, type TableAction } from '../constructs/table-access.ts';
 
 /** Table actions of each month-end function: what its code calls, nothing more. */
 export const MONTH_END_TABLE_ACTIONS = {
@@ -79,7 +80,7 @@ export const MONTH_END_TABLE_ACTIONS = {
     'dynamodb:Query',
     'dynamodb:UpdateItem',
   ],
-} as const;
+} as const satisfies Record<string, readonly TableAction[]>;
 
 /** Powertools service names: the `service` key of every log line and metric dimension. */
 export const MONTH_END_SERVICES = {
@@ -166,6 +167,8 @@ export interface MonthEndStackProps extends StackProps {
   readonly tableKey: IKey;
   /** the notice queue (StatefulStack): NotifyBatch sends to it */
   readonly noticeQueue: IQueue;
+  /** NotifyBatch indexes each window-open's reminder this many days before its window closes */
+  readonly reminderDaysBefore: number;
   readonly logRetention: RetentionDays;
   /** an SNS topic every alarm notifies; none: alarms are only visible in CloudWatch */
   readonly alarmTopicArn?: string | undefined;
@@ -226,7 +229,11 @@ export class MonthEndStack extends Stack {
       // Up to MONTH_END_BATCH_SIZE accounts, a few small reads each, sends in batches of 10.
       timeout: Duration.minutes(5),
       logRetention: props.logRetention,
-      environment: { ...withTable, NOTICE_QUEUE_URL: props.noticeQueue.queueUrl },
+      environment: {
+        ...withTable,
+        NOTICE_QUEUE_URL: props.noticeQueue.queueUrl,
+        REMINDER_DAYS_BEFORE: String(props.reminderDaysBefore),
+      },
     });
     // SendMessage only (grantSendMessages would add GetQueueAttributes and GetQueueUrl, unused)
     this.notifyBatchFunction.addToRolePolicy(
@@ -244,23 +251,7 @@ export class MonthEndStack extends Stack {
       [this.evaluateBatchFunction, MONTH_END_TABLE_ACTIONS.evaluateBatch],
       [this.notifyBatchFunction, MONTH_END_TABLE_ACTIONS.notifyBatch],
     ] as const) {
-      fn.addToRolePolicy(
-        new PolicyStatement({ sid: 'SlaTableItems', actions: [...actions], resources: [props.table.tableArn] }),
-      );
-      props.tableKey.grantEncryptDecrypt(fn);
-      if (fn.role === undefined) continue;
-      Validations.of(fn.role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-          reason:
-            'Table key grant (tableKey.grantEncryptDecrypt): DynamoDB uses the table key on the caller’s behalf with the ReEncrypt* family; the statement names only the table’s key.',
-        },
-        {
-          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-          reason:
-            'Table key grant (tableKey.grantEncryptDecrypt): DynamoDB uses the table key on the caller’s behalf with the GenerateDataKey* family; the statement names only the table’s key.',
-        },
-      );
+      grantTableItems(fn, props.table, props.tableKey, actions);
     }
 
     this.stateMachine = this.workflow(props);
@@ -293,10 +284,7 @@ export class MonthEndStack extends Stack {
       }),
     });
 
-    const action =
-      props.alarmTopicArn === undefined
-        ? undefined
-        : new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
+    const action = alarmActionOf(this, props.alarmTopicArn);
     this.alarm('ExecutionsFailedAlarm', action, {
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: Stats.SUM }),
       threshold: 1,
@@ -308,6 +296,13 @@ export class MonthEndStack extends Stack {
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       description: 'A month-end execution timed out: see its last state in the Step Functions console',
+    });
+    this.alarm('ExecutionsAbortedAlarm', action, {
+      metric: this.stateMachine.metricAborted({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description:
+        'A month-end execution was stopped before it ended: if by mistake, start the month again (a re-run is safe)',
     });
     // An account that fails alone does not fail the execution: its batch lists it in `failed`.
     this.alarm('AccountsFailedAlarm', action, {
@@ -371,6 +366,7 @@ export class MonthEndStack extends Stack {
       itemsPath: '$.batches',
       // Bounds the table's read load and the functions' concurrency.
       maxConcurrency: 10,
+      label: MONTH_END_STATES.evaluateBatches,
       // The BatchOutputs go beside the plan, so month and runId travel on to Summarise.
       resultPath: '$.batchResults',
     }).itemProcessor(evaluateBatch);
@@ -416,6 +412,7 @@ export class MonthEndStack extends Stack {
         'opensAt.$': '$.summarised.summary.opensAt',
       },
       maxConcurrency: 10,
+      label: MONTH_END_STATES.notifyBatches,
       resultPath: '$.notices',
     }).itemProcessor(notifyBatch);
 
@@ -480,7 +477,10 @@ export class MonthEndStack extends Stack {
     const executions = `arn:${part(this.partition, 'AWS::Partition')}:states:${part(this.region, 'AWS::Region')}:${part(this.account, 'AWS::AccountId')}:execution:${stateMachineName}`;
     for (const [suffix, what] of [
       [':*', 'states:DescribeExecution and states:StopExecution on the executions'],
-      ['/*:*', 'states:RedriveExecution on the Map Run child executions'],
+      // a labelled Map's child executions are named `<state machine>/<label>:<id>`
+      ...[MONTH_END_STATES.evaluateBatches, MONTH_END_STATES.notifyBatches].map(
+        (label) => [`/${label}:*`, `states:RedriveExecution on the child executions of the ${label} Map`] as const,
+      ),
     ] as const) {
       Validations.of(stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${executions}${suffix}]`,
@@ -488,6 +488,25 @@ export class MonthEndStack extends Stack {
       });
     }
     return stateMachine;
+  }
+
+  /**
+   * An AWS/States metric of the child executions of one Distributed Map (by its label): they report
+   * under `<state machine ARN>/<label>`.
+   */
+  mapChildMetric(
+    mapState: typeof MONTH_END_STATES.evaluateBatches | typeof MONTH_END_STATES.notifyBatches,
+    metricName: 'ExecutionsFailed' | 'ExecutionsTimedOut' | 'ExecutionsAborted' | 'ExecutionsSucceeded',
+    period = Duration.minutes(5),
+  ): Metric {
+    return new Metric({
+      namespace: 'AWS/States',
+      metricName,
+      dimensionsMap: { StateMachineArn: Fn.join('/', [this.stateMachine.stateMachineArn, mapState]) },
+      statistic: Stats.SUM,
+      period,
+      label: `${mapState} ${metricName}`,
+    });
   }
 
   private alarm(id: string, action: IAlarmAction | undefined, props: SlaAlarmProps): void {

@@ -1,6 +1,7 @@
-// What must outlive every deployment: the single table, the key that encrypts it and, when the
-// environment does not bring its own, the probe feed's token secret. All of it is retained when
-// the stack is deleted; the stateless stacks only reference it.
+// What must outlive every deployment: the single table, the key that encrypts it, the notice queues
+// and, when the environment does not bring its own, the probe feed's token secret and the claims
+// intake's signing secret. All of it is retained when the stack is deleted; the stateless stacks
+// only reference it.
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -14,24 +15,39 @@ export const NOTICE_WORKER_TIMEOUT_SECONDS = 60;
 /** Deliveries of a notice message before it moves to the dead-letter queue. */
 export const NOTICE_MAX_RECEIVES = 5;
 
-/** Where the probe feed's bearer token lives. */
-export type FeedTokenSecret =
+/** Where a secret lives: the probe feed's bearer token, the claims intake's signing key. */
+export type SecretSource =
   /** a secret this app created (StatefulStack) */
   | { readonly secret: ISecret }
   /** an existing secret, managed outside this app, imported by name where it is used */
   | { readonly secretName: string };
+export type FeedTokenSecret = SecretSource;
+
+/**
+ * The secret of a source in the stack that uses it, and the id its function reads it by: the ARN
+ * for a secret of this app, the name for an imported one (GetSecretValue takes either).
+ */
+export const secretOf = (scope: Construct, id: string, source: SecretSource): { secret: ISecret; secretId: string } => {
+  if ('secret' in source) return { secret: source.secret, secretId: source.secret.secretArn };
+  const secret = Secret.fromSecretNameV2(scope, id, source.secretName);
+  return { secret, secretId: secret.secretName };
+};
 
 export interface StatefulStackProps extends StackProps {
   /** `dev`, `prod`: goes into descriptions */
   readonly envName: string;
   /** an existing secret holding the feed token; absent: this stack creates one */
   readonly feedTokenSecretName?: string | undefined;
+  /** an existing secret holding the claims intake's HMAC key; absent: this stack creates one */
+  readonly claimsSecretName?: string | undefined;
 }
 
 export class StatefulStack extends Stack {
   readonly table: Table;
   readonly tableKey: Key;
-  readonly feedTokenSecret: FeedTokenSecret;
+  readonly feedTokenSecret: SecretSource;
+  /** the HMAC key the ticket system signs claim webhooks with */
+  readonly claimsSecret: SecretSource;
   /** notices to customers: the month-end sends, the notice worker receives */
   readonly noticeQueue: Queue;
   /** notices that failed NOTICE_MAX_RECEIVES deliveries: kept ≥ 10 days, redriven by the operator */
@@ -98,6 +114,24 @@ export class StatefulStack extends Stack {
           'The probe feed operator issues this bearer token; no rotation Lambda of ours can mint a new one. It is rotated by re-issuing it at the feed and putting the new value here; the function re-reads it every 5 minutes.',
       });
       this.feedTokenSecret = { secret };
+    }
+
+    if (props.claimsSecretName !== undefined) {
+      this.claimsSecret = { secretName: props.claimsSecretName };
+    } else {
+      // Generated here; the operator hands the value to the ticket system (get-secret-value), or
+      // puts the one the ticket system issued (put-secret-value).
+      const secret = new Secret(this, 'ClaimsSecret', {
+        description: `TCMPP SLA (${props.envName}): HMAC key the ticket system signs claim webhooks with, shared with it.`,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'A key shared with the ticket system: a rotation Lambda of ours cannot change it on the ticket system side. It is rotated by agreeing a new key with the ticket system operator and putting it here; the claims function re-reads it every 5 minutes.',
+      });
+      this.claimsSecret = { secret };
     }
   }
 }

@@ -347,6 +347,23 @@ describe('dev (default environment)', () => {
       });
     });
 
+    it.each(['probe-feed', 'prober'])(
+      '%s: probe coverage — fewer than 1 probe result an hour for 2 hours, missing data breaching',
+      (service) => {
+        ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'TcmppSla',
+          MetricName: 'ProbeResults',
+          Dimensions: [{ Name: 'service', Value: service }],
+          Statistic: 'Sum',
+          Period: 3600,
+          EvaluationPeriods: 2,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+        });
+      },
+    );
+
     it('a message in the dead-letter queue', () => {
       ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
@@ -354,8 +371,8 @@ describe('dev (default environment)', () => {
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
-      // errors of 3 functions, quarantined records of 2 sources, the dead-letter queue
-      ingest.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+      // errors of 3 functions, quarantined records and probe coverage of 2 sources, the dead-letter queue
+      ingest.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     });
   });
 });
@@ -399,7 +416,7 @@ describe('prod (-c env=prod) and overrides', () => {
     ingest.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ FEED_BASE_URL: 'https://feed.test/' }) },
     });
-    ingest.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 6);
+    ingest.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 8);
   });
 
   it('refuses an unknown environment', () => {

@@ -210,6 +210,8 @@ describe('month-end stack (dev)', () => {
     it('EvaluateBatches: a DISTRIBUTED Map over $.batches, 10 at a time, results beside the plan', () => {
       expect(state(MONTH_END_STATES.evaluateBatches)).toMatchObject({
         Type: 'Map',
+        // its child executions report metrics under `<state machine ARN>/EvaluateBatches`
+        Label: MONTH_END_STATES.evaluateBatches,
         ItemsPath: '$.batches',
         MaxConcurrency: 10,
         ResultPath: '$.batchResults',
@@ -267,6 +269,7 @@ describe('month-end stack (dev)', () => {
     it('NotifyBatches: a DISTRIBUTED Map over the same $.batches, each item its batch and opensAt, 10 at a time', () => {
       expect(state(MONTH_END_STATES.notifyBatches)).toMatchObject({
         Type: 'Map',
+        Label: MONTH_END_STATES.notifyBatches,
         ItemsPath: '$.batches',
         ItemSelector: {
           'runId.$': '$$.Map.Item.Value.runId',
@@ -423,7 +426,7 @@ describe('month-end stack (dev)', () => {
       }
     });
 
-    it('notify-batch: the notice queue’s URL, the table, the policy zone', () => {
+    it('notify-batch: the notice queue’s URL, the table, the policy zone, the reminder lead (7 days by default)', () => {
       const queueUrl = crossStackRef(stacks.stateful, {
         Ref: stacks.stateful.getLogicalId(stacks.stateful.noticeQueue.node.defaultChild as never),
       });
@@ -436,6 +439,7 @@ describe('month-end stack (dev)', () => {
             NOTICE_QUEUE_URL: queueUrl,
             TABLE_NAME: Match.anyValue(),
             POLICY_TIME_ZONE: 'Asia/Shanghai',
+            REMINDER_DAYS_BEFORE: '7',
           }),
         },
       });
@@ -536,7 +540,19 @@ describe('month-end stack (dev)', () => {
         MetricName: 'NoticeAccountsFailed',
         Dimensions: [{ Name: 'service', Value: MONTH_END_SERVICES.notifyBatch }],
       });
-      monthEnd.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+      monthEnd.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    });
+
+    it('an aborted execution', () => {
+      monthEnd.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsAborted',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
     });
 
     it('notices an account could not be decided: NoticeAccountsFailed of notify-batch, summed over 5 minutes, above 0', () => {
@@ -565,8 +581,8 @@ describe('month-end stack (dev)', () => {
     it('notify the alarm topic when one is given', () => {
       const topic = 'arn:aws:sns:ap-east-1:123456789012:sla-alarms';
       const withTopic = Template.fromStack(build({ alarmTopicArn: topic }).monthEnd);
-      withTopic.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 5);
+      withTopic.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 6);
       withTopic.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'NoticeAccountsFailed',
         AlarmActions: [topic],

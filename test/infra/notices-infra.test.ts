@@ -1,6 +1,7 @@
 // The notices stack as deployed: built in-process by infra/app.ts with the feature flags of
 // cdk.json and bundling skipped (context aws:cdk:bundling-stacks = []). Assertions are on the
-// properties that matter — the worker, its event source, its grants, its alarms — never a whole template.
+// properties that matter — the worker, its event source, its grants, its alarms — never a whole
+// template. The reminder run, the channels' configuration (SES, webhook): app-infra.test.ts.
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -56,31 +57,37 @@ describe('notices stack (dev)', () => {
   });
 
   describe('the worker', () => {
-    it('one function: Node.js 24 on arm64, X-Ray, JSON logs into its own log group, 60 s', () => {
+    it('the worker and the reminder run: Node.js 24 on arm64, X-Ray, JSON logs into their own log groups; the worker 60 s', () => {
       expect(NOTICE_WORKER_TIMEOUT_SECONDS).toBe(60);
-      notices.resourceCountIs('AWS::Lambda::Function', 1);
-      notices.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs24.x',
-        Architectures: ['arm64'],
-        Timeout: 60,
-        TracingConfig: { Mode: 'Active' },
-        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
-      });
-      notices.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 1);
+      notices.resourceCountIs('AWS::Lambda::Function', 2);
+      expect(
+        Object.keys(
+          notices.findResources('AWS::Lambda::Function', {
+            Properties: Match.objectLike({
+              Runtime: 'nodejs24.x',
+              Architectures: ['arm64'],
+              TracingConfig: { Mode: 'Active' },
+              LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
+            }),
+          }),
+        ),
+      ).toHaveLength(2);
+      expect((notices.toJSON().Resources[fnId] as { Properties: Json }).Properties.Timeout).toBe(60);
+      notices.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 2);
     });
 
-    it('its environment: the table and the lease, no outbox directory and no webhook secret (yet)', () => {
+    it('its environment: the table, the lease, the dead-letter queue and max receives; no outbox, no channel configured in dev', () => {
       const tableName = crossStackRef(stacks.stateful, { Ref: logical(stacks.stateful.table) });
-      notices.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: {
-          Variables: {
-            TABLE_NAME: tableName,
-            NOTICE_LEASE_SECONDS: '120',
-            POWERTOOLS_SERVICE_NAME: 'notice-worker',
-            POWERTOOLS_METRICS_NAMESPACE: 'TcmppSla',
-            NODE_OPTIONS: '--enable-source-maps',
-          },
-        },
+      const dlqUrl = crossStackRef(stacks.stateful, { Ref: logical(stacks.stateful.noticeDeadLetterQueue) });
+      const fn = notices.toJSON().Resources[fnId] as { Properties: { Environment: { Variables: Json } } };
+      expectToMatch(fn.Properties.Environment.Variables, {
+        TABLE_NAME: tableName,
+        NOTICE_LEASE_SECONDS: '120',
+        NOTICE_DLQ_URL: dlqUrl,
+        NOTICE_MAX_RECEIVES: '5',
+        POWERTOOLS_SERVICE_NAME: 'notice-worker',
+        POWERTOOLS_METRICS_NAMESPACE: 'TcmppSla',
+        NODE_OPTIONS: '--enable-source-maps',
       });
     });
 
@@ -111,7 +118,7 @@ describe('notices stack (dev)', () => {
   });
 
   describe('least privilege', () => {
-    it('GetItem and UpdateItem on the table itself, and nothing else of DynamoDB', () => {
+    it('GetItem, Query and UpdateItem on the table itself, and nothing else of DynamoDB', () => {
       expectToMatch(withPrefix('dynamodb:'), [
         {
           Sid: 'SlaTableItems',
@@ -132,7 +139,10 @@ describe('notices stack (dev)', () => {
       ]);
     });
 
-    it('consumes the notice queue, as the event source grants it, and nothing else of SQS', () => {
+    it('consumes the notice queue, as the event source grants it, sends to its dead-letter queue, and nothing else of SQS', () => {
+      const dlqArn = crossStackRef(stacks.stateful, {
+        'Fn::GetAtt': [logical(stacks.stateful.noticeDeadLetterQueue), 'Arn'],
+      });
       expectToMatch(withPrefix('sqs:'), [
         {
           Effect: 'Allow',
@@ -145,14 +155,16 @@ describe('notices stack (dev)', () => {
           ],
           Resource: queueArn(),
         },
+        { Sid: 'NoticeDeadLetterSend', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlqArn },
       ]);
     });
 
-    it('no secret, no send, no other service; no AWS managed policy', () => {
+    it('dev: no secret, no email, no other service; no AWS managed policy', () => {
       const services = new Set(statements.flatMap((s) => asArray(s.Action)).map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'sqs', 'xray']);
       const roles = notices.findResources('AWS::IAM::Role');
-      expect(Object.keys(roles)).toHaveLength(1);
+      // the worker's, the reminder run's, the reminder schedule's
+      expect(Object.keys(roles)).toHaveLength(3);
       for (const role of Object.values(roles)) {
         expect((role as { Properties: Json }).Properties.ManagedPolicyArns).toBeUndefined();
       }
@@ -200,11 +212,26 @@ describe('notices stack (dev)', () => {
       });
     });
 
-    it('three alarms, each notifying the topic when one is configured', () => {
-      notices.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    it('failed notice messages in 2 of 3 five-minute periods (NoticeMessagesFailed of the worker)', () => {
+      notices.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'TcmppSla',
+        MetricName: 'NoticeMessagesFailed',
+        Dimensions: [{ Name: 'service', Value: NOTICE_WORKER_SERVICE }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('six alarms (the reminder run’s two: app-infra.test.ts), each notifying the topic when one is configured', () => {
+      notices.resourceCountIs('AWS::CloudWatch::Alarm', 6);
       const topic = 'arn:aws:sns:ap-east-1:123456789012:sla-alarms';
       const withTopic = Template.fromStack(build({ alarmTopicArn: topic }).notices);
-      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 3);
+      withTopic.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 6);
     });
   });
 
@@ -226,7 +253,7 @@ describe('cdk-nag AwsSolutions on the app with the notices stack', () => {
     expect(findings).toEqual([]);
   });
 
-  it('the notices stack acknowledges only the IAM5 wildcards of tracing and the table key, each with its reason', () => {
+  it('the notices stack acknowledges only the IAM5 wildcards of tracing, the table key and the reminder schedule, each with its reason', () => {
     const { app, notices } = build();
     app.synth();
 
@@ -236,10 +263,12 @@ describe('cdk-nag AwsSolutions on the app with the notices stack', () => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>))
       .map(([id, reason]) => [id.replace(/^annotation::/i, ''), reason] as const);
 
-    expect(acknowledged.map(([id]) => id).sort()).toEqual([
+    const remindersArn = `<${notices.getLogicalId(notices.remindersFunction.node.defaultChild as never)}.Arn>`;
+    expect([...new Set(acknowledged.map(([id]) => id))].sort()).toEqual([
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
       'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::${remindersArn}:*]`,
     ]);
     for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(40);
   });
