@@ -10,6 +10,7 @@ import { CliFailure, EXIT_BAD_INPUT, EXIT_FAILURE, formatFailure } from './outpu
 import { pipelineCommand } from './pipeline-command.ts';
 import { recalcCommand } from './recalc-command.ts';
 import { registryCommands } from './registry-commands.ts';
+import { startCommand } from './start-command.ts';
 
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -41,6 +42,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     pipelineCommand(io),
     claimsCommand(io),
     noticesCommand(io),
+    startCommand(io),
   ]) {
     configure(command);
     program.addCommand(command);

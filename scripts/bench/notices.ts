@@ -32,7 +32,7 @@ import {
 import { ensureTable } from '#adapters/dynamodb/create-table.ts';
 import { CONTACT_PK, noticePk, noticeSk } from '#adapters/dynamodb/keys.ts';
 import { getNoticeState, type NoticeRecord, noticeIdOf } from '#adapters/dynamodb/notice-repository.ts';
-import { canonicalJson, type ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
+import { type ContactPreferences, canonicalJson } from '#adapters/dynamodb/registry-repository.ts';
 import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
 import { startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
@@ -176,7 +176,9 @@ log(`setup: ${NOTICES} contacts and notices in ${Math.round(performance.now() - 
 
 const worker = makeHandler({
   table,
-  channels: [new WebhookChannel({ secret: SECRET, timeoutMs: 5_000, attempts: 4, backoffMs: 50, now: () => new Date() })],
+  channels: [
+    new WebhookChannel({ secret: SECRET, timeoutMs: 5_000, attempts: 4, backoffMs: 50, now: () => new Date() }),
+  ],
   leaseSeconds: 120,
   now: () => new Date(),
 });
