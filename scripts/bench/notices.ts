@@ -2,6 +2,9 @@
 // notice worker (functions/notice-worker.ts makeHandler, Powertools BatchProcessor) to a local
 // webhook receiver that checks every signature.
 //
+// The stand-ins run in processes of their own: dynalite (scripts/bench/dynalite-server.mjs), the SQS
+// API and the receiver (scripts/bench/notice-peers.ts); this process is the worker.
+//
 // Setup (not timed): 10,000 accounts, each with a webhook contact preference and one window-open
 // notice recorded `enqueued` in dynalite (a child process: scripts/bench/dynalite-server.mjs).
 // Timed: the notices are queued in batches of 10 (1 % of them twice: a duplicate run), while
@@ -18,10 +21,10 @@
 //
 // Env: BENCH_NOTICES (10000), BENCH_POLLERS (6).
 
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import {
   DeleteMessageBatchCommand,
@@ -34,12 +37,10 @@ import { CONTACT_PK, noticePk, noticeSk } from '#adapters/dynamodb/keys.ts';
 import { getNoticeState, type NoticeRecord, noticeIdOf } from '#adapters/dynamodb/notice-repository.ts';
 import { type ContactPreferences, canonicalJson } from '#adapters/dynamodb/registry-repository.ts';
 import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
-import { startLocalSqs } from '#adapters/sqs/local-sqs.ts';
-import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import { makeNoticeQueue, type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { runBounded } from '#ingest/ingest-probes.ts';
 import { makeHandler, type SqsEvent } from '../../functions/notice-worker.ts';
-import { SIGNATURE_HEADER, verifySignature } from '../../shared/notices/signature.ts';
 import { WebhookChannel } from '../../shared/notices/webhook-channel.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -52,51 +53,36 @@ const MONTH = '2026-10';
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
 // ---------------------------------------------------------------------------------------------
-// Stand-ins: dynalite (child process), local SQS, the webhook receiver
+// Stand-ins, each in a process of its own so the worker here has a core as a Lambda would:
+// dynalite (scripts/bench/dynalite-server.mjs); the SQS API and the webhook receiver
+// (scripts/bench/notice-peers.ts)
 
-const server = spawn(process.execPath, [new URL('./dynalite-server.mjs', import.meta.url).pathname], {
+const firstLine = async (child: ChildProcessByStdio<Writable, Readable, null>): Promise<string> =>
+  ((await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next()).value as string | undefined) ?? '{}';
+const dynalite = spawn(process.execPath, [new URL('./dynalite-server.mjs', import.meta.url).pathname], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
-const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
-const { port } = JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as { port: number };
+const peers = spawn(
+  process.execPath,
+  [new URL('../run-ts.mjs', import.meta.url).pathname, new URL('./notice-peers.ts', import.meta.url).pathname],
+  { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, BENCH_SECRET: SECRET, BENCH_FLAKY_EVERY: '50' } },
+);
+const { port } = JSON.parse(await firstLine(dynalite)) as { port: number };
+const peer = JSON.parse(await firstLine(peers)) as {
+  sqsEndpoint: string;
+  queueUrl: string;
+  deadLetterUrl: string;
+  hookUrl: string;
+  statsUrl: string;
+};
 const table = makeTable('tcmpp-sla-bench-notices', localClientConfig(`http://127.0.0.1:${port}`));
 await ensureTable(table);
-const sqs = await startLocalSqs();
-
-const taken = new Map<string, number>(); // Idempotency-Key → 2xx answers
-const failedOnce = new Set<string>();
-let requests = 0;
-let badSignatures = 0;
-const flaky = (i: number): boolean => i % 50 === 7; // 2 %
-const bodyOf = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-const receiver = createServer(async (req, res) => {
-  requests++;
-  const body = await bodyOf(req);
-  const verdict = verifySignature(req.headers[SIGNATURE_HEADER.toLowerCase()], body, SECRET, new Date());
-  const key = String(req.headers['idempotency-key'] ?? '');
-  if (!verdict.ok) {
-    badSignatures++;
-    res.writeHead(401).end();
-    return;
-  }
-  const index = Number(key.split('/')[0]?.slice('acc-'.length));
-  if (flaky(index) && !failedOnce.has(key)) {
-    failedOnce.add(key);
-    res.writeHead(500).end();
-    return;
-  }
-  taken.set(key, (taken.get(key) ?? 0) + 1);
-  res.writeHead(204).end();
+const queue = makeNoticeQueue(peer.queueUrl, {
+  endpoint: peer.sqsEndpoint,
+  region: 'local',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverPort = (receiver.address() as { port: number }).port;
-const hookUrl = `http://127.0.0.1:${receiverPort}/hooks/sla`;
+const hookUrl = peer.hookUrl;
 
 // ---------------------------------------------------------------------------------------------
 // Setup: contact preferences and recorded notices
@@ -206,9 +192,9 @@ let queued = false;
 let reportedFailed = 0;
 let invocations = 0;
 const queueDepth = async (): Promise<number> => {
-  const out = await sqs.queue.client.send(
+  const out = await queue.client.send(
     new GetQueueAttributesCommand({
-      QueueUrl: sqs.queue.url,
+      QueueUrl: queue.url,
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
@@ -221,9 +207,9 @@ const poller = async (): Promise<void> => {
   for (;;) {
     const received =
       (
-        await sqs.queue.client.send(
+        await queue.client.send(
           new ReceiveMessageCommand({
-            QueueUrl: sqs.queue.url,
+            QueueUrl: queue.url,
             MaxNumberOfMessages: 10,
             WaitTimeSeconds: 0,
             VisibilityTimeout: 30,
@@ -243,9 +229,9 @@ const poller = async (): Promise<void> => {
     reportedFailed += failed.size;
     const done = received.filter((m) => !failed.has(m.MessageId ?? ''));
     if (done.length > 0)
-      await sqs.queue.client.send(
+      await queue.client.send(
         new DeleteMessageBatchCommand({
-          QueueUrl: sqs.queue.url,
+          QueueUrl: queue.url,
           Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
         }),
       );
@@ -255,7 +241,7 @@ const poller = async (): Promise<void> => {
 /** CPU ms the dynalite process has used (Linux /proc; 0 elsewhere) */
 const dynaliteCpuMs = (): number => {
   try {
-    const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(`/proc/${dynalite.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks (100/s)
   } catch {
     return 0;
@@ -266,11 +252,18 @@ t = performance.now();
 const cpu = process.cpuUsage();
 const dynaliteCpu = dynaliteCpuMs();
 const pollers = Array.from({ length: POLLERS }, poller);
-await sendNotices(sqs.queue, [...messages, ...duplicated]);
+await sendNotices(queue, [...messages, ...duplicated]);
 queued = true;
 await Promise.all(pollers);
 const wallMs = Math.round(performance.now() - t);
 const cpuUsed = process.cpuUsage(cpu);
+const stats = (await (await fetch(peer.statsUrl)).json()) as {
+  taken: Record<string, number>;
+  failedOnce: number;
+  requests: number;
+  badSignatures: number;
+};
+const taken = new Map(Object.entries(stats.taken));
 const dynaliteUsed = dynaliteCpuMs() - dynaliteCpu;
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +282,7 @@ const lost = messages.filter((m) => !taken.has(m.notice.noticeId)).length + (NOT
 
 log(
   `${NOTICES} notices (+${duplicated.length} duplicate messages) in ${wallMs} ms: ${delivered} delivered, ` +
-    `${duplicates} duplicates, ${lost} lost; ${requests} webhook requests (${failedOnce.size} answered 500), ` +
+    `${duplicates} duplicates, ${lost} lost; ${stats.requests} webhook requests (${stats.failedOnce} answered 500), ` +
     `${invocations} invocations, ${reportedFailed} messages reported failed`,
 );
 const result = {
@@ -300,19 +293,18 @@ const result = {
   duplicates,
   lost,
   duplicateMessages: duplicated.length,
-  webhookRequests: requests,
-  webhook500s: failedOnce.size,
-  badSignatures,
+  webhookRequests: stats.requests,
+  webhook500s: stats.failedOnce,
+  badSignatures: stats.badSignatures,
   recordedDelivered,
   pollers: POLLERS,
   workerCpuMsPerNotice: Number(((cpuUsed.user + cpuUsed.system) / 1000 / NOTICES).toFixed(2)),
   dynaliteCpuMsPerNotice: Number((dynaliteUsed / NOTICES).toFixed(2)),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
 };
-sqs.queue.client.destroy();
-await sqs.close();
-receiver.close();
+queue.client.destroy();
 table.client.destroy();
-server.stdin.end();
+dynalite.stdin.end();
+peers.stdin.end();
 console.log(JSON.stringify(result));
 process.exit(0);

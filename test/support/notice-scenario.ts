@@ -2,7 +2,7 @@
 // the month evaluated by the month-end steps at a chosen time, and what the notice queue holds.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { StoredNotice } from '#adapters/dynamodb/notice-repository.ts';
 import type { OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
@@ -53,6 +53,13 @@ export interface QueuedNotice {
   readonly attributes: Record<string, string | undefined>;
 }
 
+const visibleCount = async (queue: NoticeQueue): Promise<number> => {
+  const out = await queue.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+};
+
 /** Receives and deletes every message on the queue, in the order received. */
 export const receiveAll = async (queue: NoticeQueue): Promise<QueuedNotice[]> => {
   const all: QueuedNotice[] = [];
@@ -66,7 +73,12 @@ export const receiveAll = async (queue: NoticeQueue): Promise<QueuedNotice[]> =>
       }),
     );
     const messages = received.Messages ?? [];
-    if (messages.length === 0) return all;
+    // a short poll may answer empty while messages wait (SQS samples; the local API under load
+    // too): the queue's own count says whether it is really empty
+    if (messages.length === 0) {
+      if ((await visibleCount(queue)) === 0) return all;
+      continue;
+    }
     for (const m of messages) {
       const body = m.Body ?? '';
       all.push({
