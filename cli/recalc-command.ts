@@ -65,6 +65,17 @@ export const recalcCommand = (io: Io): Command =>
       const stateMachineArn = options.stateMachineArn ?? (process.env.SLA_STATE_MACHINE_ARN || undefined);
       if (stateMachineArn !== undefined && !STATE_MACHINE_ARN.test(stateMachineArn))
         problems.push({ path: '--state-machine-arn', message: `"${stateMachineArn}" is not a state machine ARN` });
+      // a local real run queues its notices on an embedded queue and writes them to files: against
+      // a table in AWS it would record them enqueued while no deployed worker ever sees them
+      const inAws =
+        (options.table ?? process.env.SLA_TABLE) !== undefined &&
+        (options.endpoint ?? process.env.SLA_DYNAMODB_ENDPOINT) === undefined;
+      if (inAws && stateMachineArn === undefined && !options.dryRun)
+        problems.push({
+          path: '--state-machine-arn',
+          message:
+            'is required to recalculate a table in AWS (a local run would record its notices without queueing them to the deployed worker); use --dry-run to preview',
+        });
       if (problems.length > 0) throw new CliFailure(problems);
       const input = {
         month: options.month,

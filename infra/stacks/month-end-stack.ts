@@ -23,7 +23,7 @@
 //   notices), a scheduled start dropped after every retry
 //   Each Map has a Label: its child executions report AWS/States metrics under the state machine
 //   ARN + `/<label>` (mapChildMetric), which the dashboard shows as Map failures.
-import { CfnOutput, Duration, Fn, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, type IAlarmAction, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -258,8 +258,10 @@ export class MonthEndStack extends Stack {
 
     // Its own group, so that the group's metrics (a start dropped after every retry) are this
     // schedule's alone.
+    // Holds nothing but the schedule: destroyed with the stack, so a redeploy can take its name again.
     this.scheduleGroup = new ScheduleGroup(this, 'MonthEndScheduleGroup', {
       scheduleGroupName: `tcmpp-sla-${props.envName}-month-end`,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.schedule = new Schedule(this, 'MonthEndSchedule', {
       schedule: MONTH_END_SCHEDULE,
@@ -426,6 +428,9 @@ export class MonthEndStack extends Stack {
       // group out of the account's size-limited CloudWatch Logs resource policy.
       logGroupName: `/aws/vendedlogs/states/tcmpp-sla-${props.envName}-month-end`,
       retention: props.logRetention,
+      // a fixed name: kept, it would stop the next deploy of this environment; the dispute record
+      // is the table's versioned results, not these logs
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     const stateMachine = new StateMachine(this, 'MonthEndStateMachine', {

@@ -2,7 +2,7 @@
 // and, when the environment does not bring its own, the probe feed's token secret and the claims
 // intake's signing secret. All of it is retained when the stack is deleted; the stateless stacks
 // only reference it.
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -133,5 +133,10 @@ export class StatefulStack extends Stack {
       });
       this.claimsSecret = { secret };
     }
+
+    // what the operator verbs take (--table, --queue-url, --dlq-url): see the README's Operate section
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'NoticeQueueUrl', { value: this.noticeQueue.queueUrl });
+    new CfnOutput(this, 'NoticeDeadLetterQueueUrl', { value: this.noticeDeadLetterQueue.queueUrl });
   }
 }

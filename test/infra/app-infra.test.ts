@@ -846,3 +846,28 @@ describe('cdk-nag AwsSolutions on the whole app', () => {
     }
   });
 });
+
+describe('what an operator reads off the stacks, and what a redeploy needs gone', () => {
+  it('the stateful stack names the table and the notice queues as outputs (for --table, --queue-url, --dlq-url)', () => {
+    const stacks = build();
+    const outputs = Template.fromStack(stacks.stateful).toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.TableName?.Value).toEqual({ Ref: logical(stacks, stacks.stateful.table) });
+    expect(outputs.NoticeQueueUrl?.Value).toEqual({ Ref: logical(stacks, stacks.stateful.noticeQueue) });
+    expect(outputs.NoticeDeadLetterQueueUrl?.Value).toEqual({
+      Ref: logical(stacks, stacks.stateful.noticeDeadLetterQueue),
+    });
+  });
+
+  it('the month-end schedule group and state machine log group (fixed names) go with their stack; the table and queues stay', () => {
+    const stacks = build();
+    const monthEnd = Template.fromStack(stacks.monthEnd);
+    monthEnd.hasResource('AWS::Scheduler::ScheduleGroup', { DeletionPolicy: 'Delete' });
+    monthEnd.hasResource('AWS::Logs::LogGroup', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ LogGroupName: '/aws/vendedlogs/states/tcmpp-sla-dev-month-end' }),
+    });
+    const stateful = Template.fromStack(stacks.stateful);
+    stateful.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    stateful.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Retain' });
+  });
+});

@@ -831,6 +831,36 @@ describe('sla recalc: a bad --state-machine-arn', () => {
     }
   });
 
+  it('a real run against a table in AWS (--table, no endpoint) without --state-machine-arn: refused, nothing opened', async () => {
+    // arrange: no endpoint anywhere, so --table names a table in AWS
+    const dir = tempDir();
+    const restore = useEnvironment({
+      SLA_DYNAMODB_ENDPOINT: undefined,
+      SLA_TABLE: undefined,
+      SLA_STATE_MACHINE_ARN: undefined,
+    });
+    try {
+      // act
+      const run = await runMain([
+        'recalc',
+        '--month',
+        '2026-06',
+        '--reason',
+        'exclusion ex-44 added',
+        '--table',
+        'tcmpp-sla-prod',
+        '--outbox',
+        join(dir, 'outbox'),
+      ]);
+      // assert
+      const lines = expectBadInput(run);
+      expectProblem(lines, '--state-machine-arn', /is required to recalculate a table in AWS/);
+      expect(existsSync(join(dir, 'outbox'))).toBe(false);
+    } finally {
+      restore();
+    }
+  });
+
   it('through the real CLI: exit 2, one line naming --state-machine-arn, no request', async () => {
     // arrange
     const dir = tempDir();
