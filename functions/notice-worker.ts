@@ -12,6 +12,7 @@ import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-
 import middy from '@middy/core';
 import { markFailed, type NoticeFailure } from '../shared/adapters/dynamodb/notice-repository.ts';
 import { makeTable } from '../shared/adapters/dynamodb/table.ts';
+import type { BatchResponse, SqsEvent, SqsRecord } from '../shared/adapters/sqs/lambda-event.ts';
 import type { NoticeMessage } from '../shared/adapters/sqs/notice-queue.ts';
 import { ConfigError, intEnv, optionalEnv, requireEnv } from '../shared/config.ts';
 import {
@@ -26,37 +27,7 @@ import { EmailChannel } from '../shared/notices/email-channel.ts';
 import { WebhookChannel } from '../shared/notices/webhook-channel.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
-/** An SQS message as Lambda's event source mapping hands it over. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly body: string;
-  readonly attributes: Readonly<Record<string, string | undefined>>;
-  readonly messageAttributes: Readonly<
-    Record<
-      string,
-      {
-        readonly stringValue?: string;
-        readonly binaryValue?: string;
-        readonly stringListValues?: readonly string[];
-        readonly binaryListValues?: readonly string[];
-        readonly dataType: string;
-      }
-    >
-  >;
-  readonly md5OfBody: string;
-  readonly eventSource: string;
-  readonly eventSourceARN: string;
-  readonly awsRegion: string;
-}
-
-export interface SqsEvent {
-  readonly Records: readonly SqsRecord[];
-}
-
-export interface BatchResponse {
-  readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
-}
+export type { BatchResponse, SqsEvent, SqsRecord };
 
 /**
  * The webhook channel, when WEBHOOK_SECRET_ID names the signing secret in Secrets Manager (read

@@ -26,21 +26,17 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ensureTable } from '#adapters/dynamodb/create-table.ts';
 import { CONTACT_PK, noticePk, noticeSk } from '#adapters/dynamodb/keys.ts';
 import { getNoticeState, type NoticeRecord, noticeIdOf } from '#adapters/dynamodb/notice-repository.ts';
 import { type ContactPreferences, canonicalJson } from '#adapters/dynamodb/registry-repository.ts';
 import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
+import { invokeLikeLambda, receiveForLambda } from '#adapters/sqs/lambda-event.ts';
 import { makeNoticeQueue, type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { runBounded } from '#ingest/ingest-probes.ts';
-import { makeHandler, type SqsEvent } from '../../functions/notice-worker.ts';
+import { makeHandler } from '../../functions/notice-worker.ts';
 import { WebhookChannel } from '../../shared/notices/webhook-channel.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -169,24 +165,6 @@ const worker = makeHandler({
   now: () => new Date(),
 });
 const queueArn = 'arn:aws:sqs:local:000000000000:notices';
-const eventOf = (received: readonly Message[]): SqsEvent => ({
-  Records: received.map((m) => ({
-    messageId: m.MessageId ?? '',
-    receiptHandle: m.ReceiptHandle ?? '',
-    body: m.Body ?? '',
-    attributes: { ...m.Attributes },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([name, v]) => [
-        name,
-        { stringValue: v.StringValue, stringListValues: [], binaryListValues: [], dataType: v.DataType ?? 'String' },
-      ]),
-    ),
-    md5OfBody: m.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'local',
-  })),
-});
 
 let queued = false;
 let reportedFailed = 0;
@@ -205,36 +183,15 @@ const queueDepth = async (): Promise<number> => {
 };
 const poller = async (): Promise<void> => {
   for (;;) {
-    const received =
-      (
-        await queue.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.url,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            VisibilityTimeout: 30,
-            AttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        )
-      ).Messages ?? [];
+    const received = await receiveForLambda(queue.client, queue.url, 30);
     if (received.length === 0) {
       if (queued && (await queueDepth()) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
       continue;
     }
     invocations++;
-    const response = await worker(eventOf(received));
-    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    reportedFailed += failed.size;
-    const done = received.filter((m) => !failed.has(m.MessageId ?? ''));
-    if (done.length > 0)
-      await queue.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queue.url,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-        }),
-      );
+    const { failed } = await invokeLikeLambda(worker, received, queue, queueArn);
+    reportedFailed += failed.length;
   }
 };
 

@@ -25,9 +25,9 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DateTime } from 'luxon';
 import type { Table } from '#adapters/dynamodb/table.ts';
+import { invokeLikeLambda, receiveForLambda, type SqsHandler } from '#adapters/sqs/lambda-event.ts';
 import type { NoticeQueue } from '#adapters/sqs/notice-queue.ts';
 import { type EvaluatedMonth, serviceMonthKey } from '#domain/evaluate.ts';
 import { formatMoney, parseMoney } from '#domain/fees.ts';
@@ -36,7 +36,6 @@ import { MinuteFacts } from '#domain/minute-facts.ts';
 import type { MonthEndInput, MonthEndOutput } from '#month-end/contracts.ts';
 import { type ClaimReport, evaluateScenario, type Report } from '#scenario/evaluate-scenario.ts';
 import { parseScenario, type Scenario } from '#scenario/parse-scenario.ts';
-import type { BatchResponse, SqsEvent } from '../../functions/notice-worker.ts';
 import { generateSimulation, type Simulation } from './generate.ts';
 
 /**
@@ -554,7 +553,7 @@ const deliverNotices = async (
 ): Promise<number> => {
   const { makeHandler } = await import('../../functions/notice-worker.ts');
   const { OutboxChannel } = await import('../notices/deliver.ts');
-  const worker: (event: SqsEvent) => Promise<BatchResponse> = makeHandler({
+  const worker: SqsHandler = makeHandler({
     table,
     channels: [new OutboxChannel(outboxDir)],
     leaseSeconds: 120,
@@ -563,64 +562,17 @@ const deliverNotices = async (
   let delivered = 0;
   let failures = 0;
   for (let empty = 0; empty < 1 || (failures > 0 && empty < 6); ) {
-    const received =
-      (
-        await queue.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.url,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            // a message the worker reports failed comes back after a second (in AWS: the
-            // visibility timeout), and after five receives goes to the dead-letter queue
-            VisibilityTimeout: 1,
-            AttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-        )
-      ).Messages ?? [];
+    // a message the worker reports failed comes back after a second (in AWS: the visibility
+    // timeout), and after five receives goes to the dead-letter queue
+    const received = await receiveForLambda(queue.client, queue.url, 1);
     if (received.length === 0) {
       empty++;
       if (failures > 0) await new Promise((resolve) => setTimeout(resolve, 1_100));
       continue;
     }
-    const event: SqsEvent = {
-      Records: received.map((m) => ({
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-        attributes: { ...m.Attributes },
-        messageAttributes: Object.fromEntries(
-          Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
-            name,
-            {
-              ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-              dataType: value.DataType ?? 'String',
-            },
-          ]),
-        ),
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:notices',
-        awsRegion: 'local',
-      })),
-    };
-    let failed: string[];
-    try {
-      failed = (await worker(event)).batchItemFailures.map((f) => f.itemIdentifier);
-    } catch {
-      failed = received.map((m) => m.MessageId ?? '');
-    }
+    const { failed } = await invokeLikeLambda(worker, received, queue, 'arn:aws:sqs:local:000000000000:notices');
     failures += failed.length;
-    const done = received.filter((m) => !failed.includes(m.MessageId ?? ''));
-    delivered += done.length;
-    if (done.length > 0) {
-      await queue.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queue.url,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-        }),
-      );
-    }
+    delivered += received.length - failed.length;
   }
   if (failures > 0) throw new Error(`notice worker: ${failures} deliveries failed (see the dead-letter queue)`);
   return delivered;

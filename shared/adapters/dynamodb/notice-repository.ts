@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { noticePk, noticeSk } from './keys.ts';
 import { type ContactPreferences, canonicalJson } from './registry-repository.ts';
-import { batchGetAll, queryPages, type Table } from './table.ts';
+import { batchGetAll, queryPages, type Table, updateIf } from './table.ts';
 
 export type NoticeKind = 'window-open' | 'reminder' | 'correction';
 export type NoticeStatus = 'pending' | 'enqueued' | 'delivered' | 'failed' | 'superseded';
@@ -174,47 +174,30 @@ const supersedeOlder = async (table: Table, notice: NoticeRecord): Promise<void>
     (n) => n.orderId === notice.orderId && n.version < notice.version && n.status !== 'delivered',
   );
   for (const n of older) {
-    try {
-      const result = await table.client.send(
-        new UpdateItemCommand({
-          TableName: table.name,
-          Key: keyOf(n),
-          UpdateExpression: 'SET supersededBy = :by',
-          ConditionExpression: 'attribute_exists(pk) AND #status <> :delivered',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':by': { S: notice.noticeId }, ':delivered': { S: 'delivered' } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      table.meter.add('write', result.ConsumedCapacity);
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    // false: delivered meanwhile (it went out before the correction; the correction follows it)
+    await updateIf(table, {
+      Key: keyOf(n),
+      UpdateExpression: 'SET supersededBy = :by',
+      ConditionExpression: 'attribute_exists(pk) AND #status <> :delivered',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':by': { S: notice.noticeId }, ':delivered': { S: 'delivered' } },
+    });
   }
 };
 
 /** pending → enqueued (a notice already further along stays as it is). */
 export const markEnqueued = async (table: Table, notice: NoticeRecord, at: Date): Promise<void> => {
-  try {
-    const result = await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.name,
-        Key: keyOf(notice),
-        UpdateExpression: 'SET #status = :enqueued, enqueuedAt = :at',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':enqueued': { S: 'enqueued' },
-          ':pending': { S: 'pending' },
-          ':at': { S: at.toISOString() },
-        },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('write', result.ConsumedCapacity);
-  } catch (e) {
-    if (!(e instanceof ConditionalCheckFailedException)) throw e;
-  }
+  await updateIf(table, {
+    Key: keyOf(notice),
+    UpdateExpression: 'SET #status = :enqueued, enqueuedAt = :at',
+    ConditionExpression: '#status = :pending',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':enqueued': { S: 'enqueued' },
+      ':pending': { S: 'pending' },
+      ':at': { S: at.toISOString() },
+    },
+  });
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -350,24 +333,13 @@ export const recordChannelSent = async (
   token: string,
   channel: string,
 ): Promise<boolean> => {
-  try {
-    const result = await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.name,
-        Key: keyOf(key),
-        UpdateExpression: 'ADD #sent :channel',
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#sent': 'sentChannels', '#token': 'claimToken' },
-        ExpressionAttributeValues: { ':channel': { SS: [channel] }, ':token': { S: token } },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('write', result.ConsumedCapacity);
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return updateIf(table, {
+    Key: keyOf(key),
+    UpdateExpression: 'ADD #sent :channel',
+    ConditionExpression: '#token = :token',
+    ExpressionAttributeNames: { '#sent': 'sentChannels', '#token': 'claimToken' },
+    ExpressionAttributeValues: { ':channel': { SS: [channel] }, ':token': { S: token } },
+  });
 };
 
 /**
@@ -381,38 +353,27 @@ export const markDelivered = async (
   at: Date,
   channels: readonly string[],
 ): Promise<boolean> => {
-  try {
-    const result = await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.name,
-        Key: keyOf(key),
-        UpdateExpression:
-          'SET #status = :delivered, #deliveredAt = :at, #channels = :channels ADD #sent :sent REMOVE #lease, #token',
-        ConditionExpression: '#token = :token AND #status <> :delivered',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#deliveredAt': 'deliveredAt',
-          '#channels': 'deliveredChannels',
-          '#sent': 'sentChannels',
-          '#lease': 'leaseUntil',
-          '#token': 'claimToken',
-        },
-        ExpressionAttributeValues: {
-          ':delivered': { S: 'delivered' },
-          ':at': { S: at.toISOString() },
-          ':channels': { L: channels.map((c) => ({ S: c })) },
-          ':sent': { SS: [...channels] },
-          ':token': { S: token },
-        },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('write', result.ConsumedCapacity);
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return updateIf(table, {
+    Key: keyOf(key),
+    UpdateExpression:
+      'SET #status = :delivered, #deliveredAt = :at, #channels = :channels ADD #sent :sent REMOVE #lease, #token',
+    ConditionExpression: '#token = :token AND #status <> :delivered',
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      '#deliveredAt': 'deliveredAt',
+      '#channels': 'deliveredChannels',
+      '#sent': 'sentChannels',
+      '#lease': 'leaseUntil',
+      '#token': 'claimToken',
+    },
+    ExpressionAttributeValues: {
+      ':delivered': { S: 'delivered' },
+      ':at': { S: at.toISOString() },
+      ':channels': { L: channels.map((c) => ({ S: c })) },
+      ':sent': { SS: [...channels] },
+      ':token': { S: token },
+    },
+  });
 };
 
 /** Why a notice was not delivered: a code (NOTICE_NO_CHANNEL, WEBHOOK_REJECTED…) and what happened. */
@@ -428,33 +389,22 @@ export interface NoticeFailure {
  * failedCode, failedReason, failures (N, how many times).
  */
 export const markFailed = async (table: Table, key: NoticeKey, at: Date, failure: NoticeFailure): Promise<boolean> => {
-  try {
-    const result = await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.name,
-        Key: keyOf(key),
-        UpdateExpression:
-          'SET #status = :failed, failedAt = :at, failedCode = :code, failedReason = :reason ADD failures :one REMOVE #lease, #token',
-        ConditionExpression: 'attribute_exists(pk) AND #status <> :delivered AND #status <> :superseded',
-        ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseUntil', '#token': 'claimToken' },
-        ExpressionAttributeValues: {
-          ':failed': { S: 'failed' },
-          ':delivered': { S: 'delivered' },
-          ':superseded': { S: 'superseded' },
-          ':at': { S: at.toISOString() },
-          ':code': { S: failure.code },
-          ':reason': { S: failure.reason.slice(0, 1000) },
-          ':one': { N: '1' },
-        },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('write', result.ConsumedCapacity);
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return updateIf(table, {
+    Key: keyOf(key),
+    UpdateExpression:
+      'SET #status = :failed, failedAt = :at, failedCode = :code, failedReason = :reason ADD failures :one REMOVE #lease, #token',
+    ConditionExpression: 'attribute_exists(pk) AND #status <> :delivered AND #status <> :superseded',
+    ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseUntil', '#token': 'claimToken' },
+    ExpressionAttributeValues: {
+      ':failed': { S: 'failed' },
+      ':delivered': { S: 'delivered' },
+      ':superseded': { S: 'superseded' },
+      ':at': { S: at.toISOString() },
+      ':code': { S: failure.code },
+      ':reason': { S: failure.reason.slice(0, 1000) },
+      ':one': { N: '1' },
+    },
+  });
 };
 
 /**
@@ -469,28 +419,17 @@ export const markSuperseded = async (
   at: Date,
   by: string,
 ): Promise<boolean> => {
-  try {
-    const result = await table.client.send(
-      new UpdateItemCommand({
-        TableName: table.name,
-        Key: keyOf(key),
-        UpdateExpression: 'SET #status = :superseded, supersededAt = :at, supersededBy = :by REMOVE #lease, #token',
-        ConditionExpression: '#token = :token AND #status <> :delivered',
-        ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseUntil', '#token': 'claimToken' },
-        ExpressionAttributeValues: {
-          ':superseded': { S: 'superseded' },
-          ':delivered': { S: 'delivered' },
-          ':at': { S: at.toISOString() },
-          ':by': { S: by },
-          ':token': { S: token },
-        },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    table.meter.add('write', result.ConsumedCapacity);
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
+  return updateIf(table, {
+    Key: keyOf(key),
+    UpdateExpression: 'SET #status = :superseded, supersededAt = :at, supersededBy = :by REMOVE #lease, #token',
+    ConditionExpression: '#token = :token AND #status <> :delivered',
+    ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseUntil', '#token': 'claimToken' },
+    ExpressionAttributeValues: {
+      ':superseded': { S: 'superseded' },
+      ':delivered': { S: 'delivered' },
+      ':at': { S: at.toISOString() },
+      ':by': { S: by },
+      ':token': { S: token },
+    },
+  });
 };

@@ -3,10 +3,13 @@
 import type { AttributeValue, ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetItemCommand,
+  ConditionalCheckFailedException,
   DynamoDBClient,
   type DynamoDBClientConfig,
   QueryCommand,
   type QueryCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 
 /** Sums DynamoDB's own ConsumedCapacity figures (table, not indexes). */
@@ -91,4 +94,24 @@ export const queryPages = async (
     for (const item of page.Items ?? []) onItem(item);
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+};
+
+/**
+ * One conditional UpdateItem, metered: true when it was applied, false when its condition did not
+ * hold (any other error is thrown).
+ */
+export const updateIf = async (
+  table: Table,
+  input: Omit<UpdateItemCommandInput, 'TableName' | 'ReturnConsumedCapacity'>,
+): Promise<boolean> => {
+  try {
+    const result = await table.client.send(
+      new UpdateItemCommand({ ...input, TableName: table.name, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    table.meter.add('write', result.ConsumedCapacity);
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
 };
