@@ -7,7 +7,8 @@
 //
 // Setup (not timed): 10,000 accounts, each with a webhook contact preference and one window-open
 // notice recorded `enqueued` in dynalite (a child process: scripts/bench/dynalite-server.mjs).
-// Timed: the notices are queued in batches of 10 (1 % of them twice: a duplicate run), while
+// Timed: the notices are queued in batches of 10 by a producer process (scripts/bench/
+// notice-producer.ts, as the month-end's NotifyBatch; 1 % of them twice: a duplicate run), while
 // BENCH_POLLERS pollers play Lambda's event source mapping (receive 10 with every attribute,
 // invoke the handler, delete what it did not report failed). The receiver answers 500 to the first
 // attempt of 2 % of the notices, so the channel's retries run too. The clock stops when every
@@ -21,10 +22,12 @@
 //
 // Env: BENCH_NOTICES (10000), BENCH_POLLERS (6).
 
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ensureTable } from '#adapters/dynamodb/create-table.ts';
@@ -33,7 +36,7 @@ import { getNoticeState, type NoticeRecord, noticeIdOf } from '#adapters/dynamod
 import { type ContactPreferences, canonicalJson } from '#adapters/dynamodb/registry-repository.ts';
 import { localClientConfig, makeTable } from '#adapters/dynamodb/table.ts';
 import { invokeLikeLambda, receiveForLambda } from '#adapters/sqs/lambda-event.ts';
-import { makeNoticeQueue, type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import { makeNoticeQueue, type NoticeMessage } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { runBounded } from '#ingest/ingest-probes.ts';
 import { makeHandler } from '../../functions/notice-worker.ts';
@@ -53,7 +56,7 @@ const log = (message: string): void => void process.stderr.write(`${message}\n`)
 // dynalite (scripts/bench/dynalite-server.mjs); the SQS API and the webhook receiver
 // (scripts/bench/notice-peers.ts)
 
-const firstLine = async (child: ChildProcessByStdio<Writable, Readable, null>): Promise<string> =>
+const firstLine = async (child: { readonly stdout: Readable }): Promise<string> =>
   ((await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next()).value as string | undefined) ?? '{}';
 const dynalite = spawn(process.execPath, [new URL('./dynalite-server.mjs', import.meta.url).pathname], {
   stdio: ['pipe', 'pipe', 'inherit'],
@@ -205,11 +208,29 @@ const dynaliteCpuMs = (): number => {
   }
 };
 const duplicated = messages.filter((_, i) => i % 100 === 3);
+const queuedFile = join(mkdtempSync(join(tmpdir(), 'bench-notices-')), 'messages.ndjson');
+writeFileSync(queuedFile, [...messages, ...duplicated].map((m) => `${JSON.stringify(m)}\n`).join(''));
 t = performance.now();
 const cpu = process.cpuUsage();
 const dynaliteCpu = dynaliteCpuMs();
 const pollers = Array.from({ length: POLLERS }, poller);
-await sendNotices(queue, [...messages, ...duplicated]);
+// the producer (the month-end's NotifyBatch) is a process of its own
+const producer = spawn(
+  process.execPath,
+  [
+    new URL('../run-ts.mjs', import.meta.url).pathname,
+    new URL('./notice-producer.ts', import.meta.url).pathname,
+    queuedFile,
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_SQS_ENDPOINT: peer.sqsEndpoint, BENCH_QUEUE_URL: peer.queueUrl },
+  },
+);
+const producerExit = new Promise<number | null>((resolve) => producer.on('exit', resolve));
+const { queued: queuedCount } = JSON.parse(await firstLine(producer)) as { queued: number };
+if ((await producerExit) !== 0 || queuedCount !== messages.length + duplicated.length)
+  throw new Error(`the producer queued ${queuedCount} of ${messages.length + duplicated.length} messages`);
 queued = true;
 await Promise.all(pollers);
 const wallMs = Math.round(performance.now() - t);
