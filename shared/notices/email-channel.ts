@@ -40,28 +40,20 @@ import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-se
 import type { ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
 import { type NoticeChannel, type NoticeDelivery, NoticeDeliveryError } from './deliver.ts';
 import { type Language, renderNotice } from './render.ts';
+import { RetryPolicy, type RetrySettings } from './retry-policy.ts';
 
 /** What the channel needs of the SES v2 client (an SESv2Client is one; a test gives its own). */
 export interface SesSendClient {
   send(command: SendEmailCommand, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
-export interface EmailChannelSettings {
+/** timeoutMs: one attempt, from the request to SES's answer; past it the request is aborted (and retried); attempts: per email */
+export interface EmailChannelSettings extends RetrySettings {
   readonly client: SesSendClient;
   /** the verified identity (an address of a verified domain) the email comes from */
   readonly fromAddress: string;
   /** the SES configuration set (event destinations, suppression, dedicated IPs); none: the account's defaults */
   readonly configurationSetName?: string | undefined;
-  /** one attempt, from the request to SES's answer; past it the request is aborted (and retried) */
-  readonly timeoutMs: number;
-  /** attempts per email, the first included (≥ 1) */
-  readonly attempts: number;
-  /** the backoff before the second attempt; it doubles at each attempt (full jitter: a random part of it) */
-  readonly backoffMs: number;
-  /** the longest backoff (default 32 × backoffMs) */
-  readonly maxBackoffMs?: number;
-  /** [0, 1): the jitter (default Math.random) */
-  readonly random?: () => number;
   /** waits `ms` (default: a timer) */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -217,22 +209,16 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
 export class EmailChannel implements NoticeChannel {
   readonly name = 'email';
   readonly #settings: EmailChannelSettings;
-  readonly #random: () => number;
+  readonly #retry: RetryPolicy;
   readonly #sleep: (ms: number) => Promise<void>;
-  readonly #maxBackoffMs: number;
   /** digests of the groups SES took (see the top of the file) */
   readonly #taken = new Set<string>();
 
   constructor(settings: EmailChannelSettings) {
-    if (!Number.isInteger(settings.attempts) || settings.attempts < 1)
-      throw new RangeError(`email attempts must be a whole number ≥ 1, got ${settings.attempts}`);
-    if (!(settings.timeoutMs > 0)) throw new RangeError(`email timeoutMs must be > 0, got ${settings.timeoutMs}`);
-    if (!(settings.backoffMs >= 0)) throw new RangeError(`email backoffMs must be ≥ 0, got ${settings.backoffMs}`);
+    this.#retry = new RetryPolicy('email', settings);
     if (settings.fromAddress.trim() === '') throw new RangeError('email fromAddress is empty');
     this.#settings = settings;
-    this.#random = settings.random ?? Math.random;
     this.#sleep = settings.sleep ?? realSleep;
-    this.#maxBackoffMs = settings.maxBackoffMs ?? 32 * settings.backoffMs;
   }
 
   serves(contact: ContactPreferences | undefined): boolean {
@@ -272,10 +258,11 @@ export class EmailChannel implements NoticeChannel {
   }
 
   async #sendGroup(noticeId: string, group: Group, input: SendEmailCommandInput): Promise<void> {
-    const { attempts, client, timeoutMs } = this.#settings;
+    const { client } = this.#settings;
+    const { attempts, timeoutMs } = this.#retry;
     let last = 'Error';
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await this.#sleep(this.#backoffMs(attempt - 1));
+      if (attempt > 1) await this.#sleep(this.#retry.backoffMs(attempt - 1));
       let verdict: Verdict;
       try {
         // a command per attempt: the SDK's middleware state is never shared between two requests
@@ -291,12 +278,6 @@ export class EmailChannel implements NoticeChannel {
       last = verdict.error;
     }
     throw new EmailUnavailableError(noticeId, group.language, attempts, last);
-  }
-
-  /** Full jitter: a random part of backoffMs × 2^(retry−1), never above maxBackoffMs. */
-  #backoffMs(retry: number): number {
-    const ceiling = Math.min(this.#maxBackoffMs, this.#settings.backoffMs * 2 ** (retry - 1));
-    return Math.floor(this.#random() * ceiling);
   }
 
   #remember(key: string): void {

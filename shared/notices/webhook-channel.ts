@@ -18,25 +18,17 @@ import type { NoticeKind } from '#adapters/dynamodb/notice-repository.ts';
 import type { ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
 import { type NoticeChannel, type NoticeDelivery, NoticeDeliveryError } from './deliver.ts';
 import { excludedMinutesOf, howToClaimText, type Language } from './render.ts';
+import { RetryPolicy, type RetrySettings } from './retry-policy.ts';
 import { type Secret, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 
 export type { Language };
 
-export interface WebhookChannelSettings {
+/** timeoutMs: one attempt, from the request to the response's status */
+export interface WebhookChannelSettings extends RetrySettings {
   /** the signing secret, or where to get it (called for each send: a cached parameter) */
   readonly secret: Secret | (() => Promise<Secret>);
   readonly fetch?: typeof fetch;
-  /** one attempt, from the request to the response's status */
-  readonly timeoutMs: number;
-  /** attempts in all, the first included (≥ 1) */
-  readonly attempts: number;
-  /** the backoff before the second attempt; it doubles at each attempt (full jitter: a random part of it) */
-  readonly backoffMs: number;
-  /** the longest backoff (default 32 × backoffMs) */
-  readonly maxBackoffMs?: number;
   readonly now: () => Date;
-  /** [0, 1): the jitter (default Math.random) */
-  readonly random?: () => number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,18 +166,12 @@ export class WebhookChannel implements NoticeChannel {
   readonly name = 'webhook';
   readonly #settings: WebhookChannelSettings;
   readonly #fetch: typeof fetch;
-  readonly #random: () => number;
-  readonly #maxBackoffMs: number;
+  readonly #retry: RetryPolicy;
 
   constructor(settings: WebhookChannelSettings) {
-    if (!Number.isInteger(settings.attempts) || settings.attempts < 1)
-      throw new RangeError(`webhook attempts must be a whole number ≥ 1, got ${settings.attempts}`);
-    if (!(settings.timeoutMs > 0)) throw new RangeError(`webhook timeoutMs must be > 0, got ${settings.timeoutMs}`);
-    if (!(settings.backoffMs >= 0)) throw new RangeError(`webhook backoffMs must be ≥ 0, got ${settings.backoffMs}`);
+    this.#retry = new RetryPolicy('webhook', settings);
     this.#settings = settings;
     this.#fetch = settings.fetch ?? globalThis.fetch;
-    this.#random = settings.random ?? Math.random;
-    this.#maxBackoffMs = settings.maxBackoffMs ?? 32 * settings.backoffMs;
   }
 
   serves(contact: ContactPreferences | undefined): boolean {
@@ -214,7 +200,7 @@ export class WebhookChannel implements NoticeChannel {
   }
 
   async #post(noticeId: string, target: Target, body: string, secret: Secret): Promise<void> {
-    const { attempts } = this.#settings;
+    const { attempts } = this.#retry;
     let last: Attempt = { outcome: 'retry' };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await this.#backoff(attempt - 1);
@@ -240,7 +226,7 @@ export class WebhookChannel implements NoticeChannel {
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.#settings.timeoutMs),
+        signal: AbortSignal.timeout(this.#retry.timeoutMs),
       });
     } catch (e) {
       const name = e instanceof Error ? e.name : 'Error';
@@ -255,8 +241,7 @@ export class WebhookChannel implements NoticeChannel {
   }
 
   #backoff(retry: number): Promise<void> {
-    const ceiling = Math.min(this.#maxBackoffMs, this.#settings.backoffMs * 2 ** (retry - 1));
-    const ms = Math.floor(this.#random() * ceiling);
+    const ms = this.#retry.backoffMs(retry);
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 }
