@@ -96,19 +96,13 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
     return { accountId, orderId, month };
   });
   const windowOpen = await getWindowOpenMany(table, serviceMonths);
-  // kept with each notice created (createNotice): the worker's first attempt then reads nothing
-  const contacts = await getContactPreferencesMany(table, [
-    ...new Set(
-      serviceMonths
-        .filter((k) => (latest.get(latestKey(k.accountId, k.orderId, k.month))?.compensationPercent ?? 0) > 0)
-        .map((k) => k.accountId),
-    ),
-  ]);
   const toSend: NoticeRecord[] = [];
   let windowOpenCount = 0;
   let corrections = 0;
   let resent = 0;
   const failed: { accountId: string; error: string }[] = [];
+  /** notices due now, decided from what is stored; created below */
+  const decided: NoticeRecord[] = [];
   for (const accountId of accounts) {
     try {
       const records = ordersOfAccount(orders, accountId);
@@ -151,18 +145,34 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
           runId: input.runId,
           createdAt: now.toISOString(),
         };
-        const outcome = await createNotice(table, notice, contacts.get(accountId));
-        if (outcome.created) {
-          toSend.push(notice);
-          if (due.kind === 'window-open') windowOpenCount++;
-          else corrections++;
-        } else if (outcome.existing.status === 'pending' && !toSend.some((n) => n.noticeId === notice.noticeId)) {
-          toSend.push(outcome.existing);
-          resent++;
-        }
+        decided.push(notice);
       }
     } catch (e) {
       failed.push({ accountId, error: errorText(e) });
+    }
+  }
+  // the contact preferences of the accounts with a notice due, kept with each notice created
+  // (createNotice): the worker's first attempt then reads nothing
+  const contacts = await getContactPreferencesMany(
+    table,
+    decided.map((n) => n.accountId),
+  );
+  for (const notice of decided) {
+    if (failed.some((f) => f.accountId === notice.accountId)) continue;
+    try {
+      const outcome = await createNotice(table, notice, contacts.get(notice.accountId));
+      if (outcome.created) {
+        toSend.push(notice);
+        if (notice.kind === 'window-open') windowOpenCount++;
+        else corrections++;
+      } else if (outcome.existing.status === 'pending' && !toSend.some((n) => n.noticeId === notice.noticeId)) {
+        toSend.push(outcome.existing);
+        resent++;
+      }
+    } catch (e) {
+      // the account's other notices are still created: each is decided on its own
+      if (!failed.some((f) => f.accountId === notice.accountId))
+        failed.push({ accountId: notice.accountId, error: errorText(e) });
     }
   }
   const messages: NoticeMessage[] = [];
