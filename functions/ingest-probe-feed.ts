@@ -1,4 +1,5 @@
 // Scheduled: pulls the probe feed's closed windows into minute facts (shared/ingest/pull-probe-feed.ts).
+// Per window: the ingest counts and its probe coverage (commons/coverage-metrics.ts).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -7,6 +8,7 @@ import middy from '@middy/core';
 import { makeTable, type Table } from '../shared/adapters/dynamodb/table.ts';
 import { intEnv, optionalEnv, requireEnv, zoneEnv } from '../shared/config.ts';
 import { type FeedRun, pullProbeFeed } from '../shared/ingest/pull-probe-feed.ts';
+import { addCoverageMetrics } from './commons/coverage-metrics.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
 export interface FeedDeps {
@@ -49,6 +51,7 @@ export const makeHandler = (deps: FeedDeps) => async (): Promise<FeedRun> => {
     metrics.addMetric('DroppedFields', MetricUnit.Count, w.summary.droppedFields);
     metrics.addMetric('QuarantinedRecords', MetricUnit.Count, w.summary.quarantined);
     metrics.addMetric('HourItemsWritten', MetricUnit.Count, w.summary.hourItems);
+    addCoverageMetrics(w.summary);
   }
   metrics.addMetric('FeedWindows', MetricUnit.Count, run.windows.length);
   logger.info('probe feed run done', { stoppedBecause: run.stoppedBecause, watermark: run.watermark });

@@ -1,4 +1,5 @@
 // Scheduled: the built-in prober's rounds, ingested once per run (shared/ingest/run-prober.ts).
+// Per run: the ingest counts and its probe coverage (commons/coverage-metrics.ts).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -6,6 +7,7 @@ import middy from '@middy/core';
 import { makeTable } from '../shared/adapters/dynamodb/table.ts';
 import { intEnv, requireEnv, zoneEnv } from '../shared/config.ts';
 import { type ProberRunOptions, runProber } from '../shared/ingest/run-prober.ts';
+import { addCoverageMetrics } from './commons/coverage-metrics.ts';
 import { logger, metrics } from './commons/powertools.ts';
 
 export const defaultOptions = (): ProberRunOptions => ({
@@ -25,6 +27,7 @@ export const makeHandler = (options: ProberRunOptions) => async () => {
   metrics.addMetric('ProbeResults', MetricUnit.Count, summary.probes);
   metrics.addMetric('QuarantinedRecords', MetricUnit.Count, summary.quarantined);
   metrics.addMetric('HourItemsWritten', MetricUnit.Count, summary.hourItems);
+  addCoverageMetrics(summary);
   return summary;
 };
 

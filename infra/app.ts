@@ -60,6 +60,7 @@ export const buildSlaApp = (app: App): SlaStacks => {
     feedTokenSecret: stateful.feedTokenSecret,
     feedSchedule: config.feedSchedule,
     proberSchedule: config.proberSchedule,
+    probeCoverageMinPercent: config.probeCoverageMinPercent,
     logRetention: config.logRetention,
     alarmTopicArn: config.alarmTopicArn,
   });

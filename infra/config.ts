@@ -31,6 +31,11 @@ export interface SlaEnvironmentConfig {
   readonly reminderDaysBefore?: number;
   /** when the reminder function runs, evaluated in Asia/Shanghai; default daily at 09:00 */
   readonly reminderSchedule?: string;
+  /**
+   * the probe coverage alarms fire when fewer than this percentage of the accounts in service had
+   * a probe result in 3 consecutive feed windows or prober runs; 1 to 100, default 95
+   */
+  readonly probeCoverageMinPercent?: number;
 }
 
 /** The configuration a stack is built from: defaults applied. */
@@ -39,6 +44,7 @@ export type SlaConfig = SlaEnvironmentConfig & Required<Pick<SlaEnvironmentConfi
 export const DEFAULTS = {
   reminderDaysBefore: 7,
   reminderSchedule: 'cron(0 9 * * ? *)',
+  probeCoverageMinPercent: 95,
 } as const satisfies Partial<SlaEnvironmentConfig>;
 
 export const ENVIRONMENTS = {
@@ -106,6 +112,16 @@ const scheduleExpression: Check = (value) => {
   return s;
 };
 
+/** A whole number from `min` to `max`: a number (cdk.json) or its digits (`-c key=value`). */
+const wholeNumber =
+  (min: number, max: number, what: string): Check =>
+  (value) => {
+    const n =
+      typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new Refused(`${what} from ${min} to ${max}`);
+    return n;
+  };
+
 const secretName = matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@-)');
 
 const CHECKS: Record<OverridableKey, Check> = {
@@ -122,14 +138,9 @@ const CHECKS: Record<OverridableKey, Check> = {
   sesConfigurationSet: matching(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name (letters, digits, _ and -)'),
   webhookSecretName: secretName,
   claimsSecretName: secretName,
-  reminderDaysBefore: (value) => {
-    const n =
-      typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isInteger(n) || n < 1 || n > MAX_REMINDER_DAYS_BEFORE)
-      throw new Refused(`a whole number of days from 1 to ${MAX_REMINDER_DAYS_BEFORE}`);
-    return n;
-  },
+  reminderDaysBefore: wholeNumber(1, MAX_REMINDER_DAYS_BEFORE, 'a whole number of days'),
   reminderSchedule: scheduleExpression,
+  probeCoverageMinPercent: wholeNumber(1, 100, 'a whole percentage'),
 };
 
 /** Context keys that override one value of the chosen environment: `-c feedBaseUrl=https://…`. */
@@ -146,6 +157,7 @@ export const OVERRIDABLE = [
   'claimsSecretName',
   'reminderDaysBefore',
   'reminderSchedule',
+  'probeCoverageMinPercent',
 ] as const;
 export type OverridableKey = (typeof OVERRIDABLE)[number];
 

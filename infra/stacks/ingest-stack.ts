@@ -5,8 +5,10 @@
 //                                         ─► run-prober            ─┼─► SLA table (Query/GetItem/PutItem/UpdateItem)
 //                      daily 11:00 ──────► compact-minute-facts  ─┘
 //   undeliverable ticks, and invocations still failing after Lambda's retries ─► IngestDeadLetterQueue
-//   alarms: errors of each function, QuarantinedRecords > 0 per source, probe coverage (ProbeResults
-//   below the floor per source, missing data breaching), a message in the dead-letter queue
+//   alarms: errors of each function, QuarantinedRecords > 0 per source, probe coverage per source
+//   (ProbeCoveragePercent below probeCoverageMinPercent for 3 feed windows / prober runs: some
+//   accounts' probes stopped), no probe results at all per source (ProbeResults below the floor,
+//   missing data breaching), a message in the dead-letter queue
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   type Alarm,
@@ -50,15 +52,36 @@ export const COMPACTION_SERVICE = COMPACTION_SOURCE;
 export const COMPACTION_SCHEDULE = 'cron(0 11 * * ? *)';
 
 /**
- * Probe coverage. The ingest emits no coverage figure of its own (coverage is judged per service
- * month by the month-end: CoverageGaps); what it does emit is ProbeResults, the probe results each
- * source ingested. A source whose sum stays below this for COVERAGE_PERIODS whole hours — missing
- * data counts as a breach: a source that stopped emitting is the drop to watch for — raises
- * <Source>ProbeResultsLowAlarm. One per hour is the floor that holds whatever the number of
- * accounts; the feed delivers one closed 60-minute window an hour, the prober a run every 10 minutes.
+ * No probe results at all: ProbeResults, the probe results each source ingested. A source whose
+ * sum stays below this for COVERAGE_PERIODS whole hours — missing data counts as a breach: a source
+ * that stopped emitting is the drop to watch for — raises <Source>ProbeResultsLowAlarm. One per
+ * hour is the floor that holds whatever the number of accounts; the feed delivers one closed
+ * 60-minute window an hour, the prober a run every 10 minutes.
  */
 export const MIN_PROBE_RESULTS_PER_HOUR = 1;
 export const COVERAGE_PERIODS = 2;
+
+/** The feed's window: one closed window an hour, each one ProbeCoveragePercent data point. */
+export const FEED_WINDOW_MINUTES = 60;
+
+/**
+ * Probe coverage per account: each feed window and each prober run emits ProbeCoveragePercent, the
+ * share of the accounts in service that had a probe result (functions/commons/coverage-metrics.ts).
+ * Its minimum below probeCoverageMinPercent in this many consecutive periods — one period per
+ * feed window, per prober run — raises <Source>ProbeCoverageAlarm: some accounts' probes stopped
+ * while others go on, a gap a dispute would find. A period without a data point (a window not
+ * ready yet, a run that ended across a period boundary) is skipped, not judged; a source that
+ * stopped entirely is the ProbeResultsLowAlarm's.
+ */
+export const PROBE_COVERAGE_PERIODS = 3;
+
+/** A period per prober run: `rate(N minutes|hours)` is its cadence; any other expression, an hour. */
+export const proberCoveragePeriod = (schedule: string): Duration => {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(schedule);
+  const minutes = rate ? Number(rate[1]) * (rate[2]?.startsWith('hour') ? 60 : 1) : 60;
+  // an alarm looks at most a day back: periods × PROBE_COVERAGE_PERIODS ≤ 24 h
+  return Duration.minutes(Math.min(minutes, (24 * 60) / PROBE_COVERAGE_PERIODS));
+};
 
 export interface IngestStackProps extends StackProps {
   readonly envName: string;
@@ -69,6 +92,8 @@ export interface IngestStackProps extends StackProps {
   /** EventBridge Scheduler expressions, evaluated in Asia/Shanghai: `rate(10 minutes)`, `cron(…)` */
   readonly feedSchedule: string;
   readonly proberSchedule: string;
+  /** the probe coverage alarms' threshold, a whole percentage (config probeCoverageMinPercent) */
+  readonly probeCoverageMinPercent: number;
   readonly logRetention: RetentionDays;
   /** an SNS topic every alarm notifies; none: alarms are only visible in CloudWatch */
   readonly alarmTopicArn?: string | undefined;
@@ -115,7 +140,7 @@ export class IngestStack extends Stack {
         FEED_BASE_URL: props.feedBaseUrl,
         // an ARN for a secret of this app, the name for an imported one: GetSecretValue takes either
         FEED_TOKEN_SECRET_ID: feed.secretId,
-        FEED_WINDOW_MINUTES: '60',
+        FEED_WINDOW_MINUTES: String(FEED_WINDOW_MINUTES),
         FEED_LAG_MINUTES: '10',
       },
     });
@@ -192,6 +217,20 @@ export class IngestStack extends Stack {
         description: `${fn.node.id} failed at least once in 10 minutes: see its log group`,
       });
     }
+    for (const [name, service, period, runs] of [
+      ['Feed', FEED_SERVICE, Duration.minutes(FEED_WINDOW_MINUTES), 'feed windows'],
+      ['Prober', PROBER_SERVICE, proberCoveragePeriod(props.proberSchedule), 'prober runs'],
+    ] as const) {
+      this.alarm(`${name}ProbeCoverageAlarm`, action, {
+        metric: probeCoveragePercentOf(service, period),
+        threshold: props.probeCoverageMinPercent,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: PROBE_COVERAGE_PERIODS,
+        // a period without a window or run says nothing about coverage (no data: ProbeResultsLowAlarm)
+        treatMissingData: TreatMissingData.MISSING,
+        description: `Probe coverage: in ${PROBE_COVERAGE_PERIODS} consecutive ${runs}, ${service} had a result for fewer than ${props.probeCoverageMinPercent} % of the accounts in service (ProbeCoveragePercent; AccountsWithoutProbes counts the others). Their unavailability goes unobserved and their months become coverage gaps: ${service === FEED_SERVICE ? 'ask the probe system why those accounts are no longer probed' : 'check those accounts’ profiles (base URL, active)'}. See the ${service} log group`,
+      });
+    }
     for (const [name, service] of [
       ['Feed', FEED_SERVICE],
       ['Prober', PROBER_SERVICE],
@@ -209,7 +248,7 @@ export class IngestStack extends Stack {
         evaluationPeriods: COVERAGE_PERIODS,
         // no data is the drop itself: the source ran no ingest, or ingested nothing
         treatMissingData: TreatMissingData.BREACHING,
-        description: `Probe coverage: ${service} ingested fewer than ${MIN_PROBE_RESULTS_PER_HOUR} probe result(s) an hour for ${COVERAGE_PERIODS} hours (no data counts): is its schedule enabled, is the ${service === FEED_SERVICE ? 'probe feed reachable and its token valid' : 'account registry empty'}? See the ${service} log group`,
+        description: `No probe results: ${service} ingested fewer than ${MIN_PROBE_RESULTS_PER_HOUR} probe result(s) an hour for ${COVERAGE_PERIODS} hours (no data counts): is its schedule enabled, is the ${service === FEED_SERVICE ? 'probe feed reachable and its token valid' : 'account registry empty'}? See the ${service} log group`,
       });
     }
     this.alarm('DeadLetterQueueAlarm', action, {
@@ -240,6 +279,26 @@ export const probeResultsOf = (service: string, period = Duration.hours(1)): Met
     metricName: 'ProbeResults',
     dimensionsMap: { service },
     statistic: Stats.SUM,
+    period,
+  });
+
+/** The lowest probe coverage (whole percent of the accounts in service) of a source's windows or runs in a period. */
+export const probeCoveragePercentOf = (service: string, period: Duration): Metric =>
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'ProbeCoveragePercent',
+    dimensionsMap: { service },
+    statistic: Stats.MINIMUM,
+    period,
+  });
+
+/** The most accounts in service without a probe result in one of a source's windows or runs in a period. */
+export const accountsWithoutProbesOf = (service: string, period: Duration): Metric =>
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'AccountsWithoutProbes',
+    dimensionsMap: { service },
+    statistic: Stats.MAXIMUM,
     period,
   });
 

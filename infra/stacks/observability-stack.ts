@@ -1,7 +1,8 @@
 // One CloudWatch dashboard for the whole pipeline, row by row:
 //
 //   alarms     the state of every alarm of the app
-//   ingest     probe results and quarantined records per source, errors (and the ingest DLQ), duration
+//   ingest     probe results, probe coverage (percent, accounts without probes) and quarantined
+//              records per source; errors (and the ingest DLQ), duration
 //   month-end  executions started/succeeded/failed/timed out/aborted; Map failures (child
 //              executions of each Distributed Map, accounts that failed alone); evaluated months
 //   notices    queue depth and age of the oldest notice, dead-letter queues, worker outcomes, reminders
@@ -29,10 +30,12 @@ import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, type SlaFunction } from '../constructs/sla-function.ts';
 import { type ClaimsStack, claimsMetric, claimsUrlMetric } from './claims-stack.ts';
 import {
+  accountsWithoutProbesOf,
   COMPACTION_SERVICE,
   FEED_SERVICE,
   type IngestStack,
   PROBER_SERVICE,
+  probeCoveragePercentOf,
   probeResultsOf,
   quarantinedRecordsOf,
 } from './ingest-stack.ts';
@@ -43,6 +46,7 @@ import { NOTICE_REMINDERS_SERVICE, type NoticesStack, noticeWorkerMetric } from 
 export const DASHBOARD_WIDGETS = {
   alarms: 'Alarms',
   probeResults: 'Ingest: probe results',
+  probeCoverage: 'Ingest: probe coverage and accounts without probes',
   quarantined: 'Ingest: quarantined records',
   ingestErrors: 'Ingest: errors and dead letters',
   ingestDuration: 'Ingest: duration',
@@ -115,10 +119,28 @@ export class ObservabilityStack extends Stack {
           probeResultsOf(FEED_SERVICE, FIVE_MINUTES).with({ label: 'probe feed' }),
           probeResultsOf(PROBER_SERVICE, FIVE_MINUTES).with({ label: 'prober' }),
         ]),
+        // the feed has one point an hour (a window), the prober one a run
+        new GraphWidget({
+          title: W.probeCoverage,
+          left: [
+            probeCoveragePercentOf(FEED_SERVICE, FIVE_MINUTES).with({ label: 'probe feed: coverage % (min)' }),
+            probeCoveragePercentOf(PROBER_SERVICE, FIVE_MINUTES).with({ label: 'prober: coverage % (min)' }),
+          ],
+          right: [
+            accountsWithoutProbesOf(FEED_SERVICE, FIVE_MINUTES).with({ label: 'probe feed: accounts without probes' }),
+            accountsWithoutProbesOf(PROBER_SERVICE, FIVE_MINUTES).with({ label: 'prober: accounts without probes' }),
+          ],
+          leftYAxis: { min: 0, max: 100, showUnits: false, label: '%' },
+          rightYAxis: { min: 0, showUnits: false, label: 'accounts' },
+          width: 12,
+          height: 6,
+        }),
         graph(W.quarantined, [
           quarantinedRecordsOf(FEED_SERVICE, FIVE_MINUTES).with({ label: 'probe feed' }),
           quarantinedRecordsOf(PROBER_SERVICE, FIVE_MINUTES).with({ label: 'prober' }),
         ]),
+      ],
+      [
         graph(
           W.ingestErrors,
           ingestFunctions.map(([service, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: service })),
@@ -129,12 +151,15 @@ export class ObservabilityStack extends Stack {
               label: 'ingest dead-letter queue',
             }),
           ],
+          12,
         ),
         graph(
           W.ingestDuration,
           ingestFunctions.map(([service, fn]) =>
             fn.metricDuration({ period: FIVE_MINUTES, statistic: Stats.MAXIMUM, label: `${service} (max)` }),
           ),
+          [],
+          12,
         ),
       ],
       [

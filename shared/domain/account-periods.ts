@@ -24,3 +24,11 @@ export const inPeriods = (periods: Float64Array, minute: number): boolean => {
   }
   return false;
 };
+
+/** True when one of the [start, end) pairs overlaps the span [from, to): in service at some minute of it. */
+export const overlapsPeriods = (periods: Float64Array, from: number, to: number): boolean => {
+  for (let i = 0; i < periods.length; i += 2) {
+    if ((periods[i] ?? 0) < to && (periods[i + 1] ?? 0) > from) return true;
+  }
+  return false;
+};

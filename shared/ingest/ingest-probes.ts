@@ -6,10 +6,11 @@
 //   2. scan the NDJSON with the same byte scanner as `sla evaluate`: kept fields only (R12),
 //      every rejected line counted and quarantined with its problems, never its text;
 //   3. fold the results into account-hours and ADD each hour's minute sets in one write;
-//   4. record the run's counts.
+//   4. record the run's counts, and for a run over a span of time (a feed window, a prober run)
+//      its probe coverage: the accounts in service during the span, and those with a result kept.
 
 import { DateTime } from 'luxon';
-import { periodTable } from '#domain/account-periods.ts';
+import { overlapsPeriods, periodTable } from '#domain/account-periods.ts';
 import { parseMoney } from '#domain/fees.ts';
 import type { Order } from '#domain/service-months.ts';
 import { ProbeScanner, type RejectedLine } from '#probes/probe-scanner.ts';
@@ -42,6 +43,29 @@ export interface IngestOptions {
 /** A run's counts (the run record without its identity). */
 export type IngestSummary = Omit<IngestRunRecord, 'source' | 'runId' | 'finishedAt'>;
 
+/** The span of time a run covers, in epoch minutes [fromMinute, toMinute), and whose probes it expects. */
+export interface CoverageSpan {
+  readonly fromMinute: number;
+  readonly toMinute: number;
+  /** only these accounts are expected (the prober: the accounts it probed); default every account */
+  readonly among?: ReadonlySet<string>;
+}
+
+/**
+ * Probe coverage of a span: `accountsExpected` accounts had an order in service at some minute of
+ * it (an order that starts or ends inside the span counts); `accountsCovered` of them had at least
+ * one result kept in this run — inside a service period of theirs, whatever its own minute (a late
+ * result counts). A result ignored (before activation, after the end) covers nothing.
+ */
+export interface IngestCoverage {
+  readonly accountsExpected: number;
+  readonly accountsCovered: number;
+}
+
+/** Covered accounts as a whole percentage of the expected ones, rounded down; undefined when none is expected. */
+export const coveragePercent = ({ accountsExpected, accountsCovered }: IngestCoverage): number | undefined =>
+  accountsExpected > 0 ? Math.floor((accountsCovered * 100) / accountsExpected) : undefined;
+
 export const ordersFromRecords = (
   records: readonly { accountId: string; orderId: string; startDate: string; months: number; cashPaid: string }[],
 ): Order[] =>
@@ -69,6 +93,8 @@ export class ProbeIngest {
   private constructor(
     private readonly options: IngestOptions,
     private readonly scanner: ProbeScanner,
+    /** service periods of `scanner.accountIds[i]`, flat [start, end) epoch-minute pairs */
+    private readonly periods: readonly Float64Array[],
     /** orders that could not be read (`account/order`), left out of this run */
     readonly corruptOrders: readonly string[],
   ) {}
@@ -80,15 +106,13 @@ export class ProbeIngest {
     const orders = ordersFromRecords(records);
     const periods = periodTable(orders, options.timeZone);
     const ids = [...periods.keys()];
+    const periodList = ids.map((id) => periods.get(id) ?? new Float64Array());
     let ingest: ProbeIngest | undefined;
-    const scanner = new ProbeScanner(
-      ids,
-      ids.map((id) => periods.get(id) ?? new Float64Array()),
-      (problem) => ingest?.rejected.push(problem),
-    );
+    const scanner = new ProbeScanner(ids, periodList, (problem) => ingest?.rejected.push(problem));
     ingest = new ProbeIngest(
       options,
       scanner,
+      periodList,
       corrupt.map((c) => `${c.accountId}/${c.orderId}`),
     );
     return ingest;
@@ -101,8 +125,13 @@ export class ProbeIngest {
     this.options.onProgress?.({ lines: this.scanner.tally.lines, bytes: this.bytes });
   }
 
-  /** Scans the last line, writes every account-hour and the quarantine, and records the run. */
-  async finish(): Promise<IngestSummary> {
+  /**
+   * Scans the last line, writes every account-hour and the quarantine, and records the run — with
+   * its probe coverage when the run covers a span of time.
+   */
+  finish(span: CoverageSpan): Promise<IngestSummary & IngestCoverage>;
+  finish(): Promise<IngestSummary>;
+  async finish(span?: CoverageSpan): Promise<IngestSummary> {
     this.scanner.finish();
     const { table, source, runId, timeZone, retentionDaysAfterClaimClose } = this.options;
     const writes: (() => Promise<void>)[] = [];
@@ -149,9 +178,24 @@ export class ProbeIngest {
       quarantined: rejectedLines,
       hourItems: writes.length - this.rejected.length,
       corruptOrders: this.corruptOrders,
+      ...(span ? this.coverage(span) : {}),
     };
     await putIngestRun(table, { source, runId, ...summary, finishedAt: new Date().toISOString() });
     return summary;
+  }
+
+  /** Expected: in service during the span (and among the span's accounts); covered: a result kept. */
+  private coverage({ fromMinute, toMinute, among }: CoverageSpan): IngestCoverage {
+    let accountsExpected = 0;
+    let accountsCovered = 0;
+    this.scanner.accountIds.forEach((accountId, index) => {
+      if (among && !among.has(accountId)) return;
+      if (!overlapsPeriods(this.periods[index] ?? new Float64Array(), fromMinute, toMinute)) return;
+      accountsExpected++;
+      // the scanner makes an account's day page only for a result it keeps
+      if ((this.scanner.pages[index]?.size ?? 0) > 0) accountsCovered++;
+    });
+    return { accountsExpected, accountsCovered };
   }
 }
 

@@ -8,14 +8,16 @@
 //
 // Primary course:
 //   1. read the watermark (the end of the last window done);
-//   2. for each closed window after it (ending at least `lagMinutes` ago), fetch and ingest it;
+//   2. for each closed window after it (ending at least `lagMinutes` ago), fetch and ingest it,
+//      counting its probe coverage: the accounts in service during the window, and those of them
+//      with a result kept;
 //   3. advance the watermark only if it still is where this run found it (a concurrent or
 //      repeated run then stops instead of doing the window twice — and doing it twice would
 //      change nothing anyway: writes are set unions).
 
 import { advanceWatermark, readWatermark } from '../adapters/dynamodb/registry-repository.ts';
 import type { Table } from '../adapters/dynamodb/table.ts';
-import { type IngestSummary, ProbeIngest } from './ingest-probes.ts';
+import { type IngestCoverage, type IngestSummary, ProbeIngest } from './ingest-probes.ts';
 
 export { FEED_SOURCE } from '../adapters/dynamodb/keys.ts';
 
@@ -42,7 +44,7 @@ export interface FeedOptions {
 export type StopReason = 'caught-up' | 'not-ready' | 'max-windows' | 'concurrent-run';
 
 export interface FeedRun {
-  readonly windows: { from: string; to: string; summary: IngestSummary }[];
+  readonly windows: { from: string; to: string; summary: IngestSummary & IngestCoverage }[];
   readonly stoppedBecause: StopReason;
   readonly watermark: string;
 }
@@ -107,7 +109,7 @@ export const pullProbeFeed = async (options: FeedOptions): Promise<FeedRun> => {
       now: options.now,
     });
     for await (const chunk of response.body) ingest.push(chunk);
-    const summary = await ingest.finish();
+    const summary = await ingest.finish({ fromMinute: from, toMinute: to });
     windows.push({ from: iso(from), to: iso(to), summary });
     if (!(await advanceWatermark(table, FEED_SOURCE, stored, to))) {
       stoppedBecause = 'concurrent-run';

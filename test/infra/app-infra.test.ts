@@ -120,7 +120,13 @@ const plain = (stacks: Stacks, value: unknown): string => {
 interface DashboardWidget {
   type: string;
   width: number;
-  properties: { title?: string; metrics?: unknown[][]; alarms?: string[]; markdown?: string };
+  properties: {
+    title?: string;
+    metrics?: unknown[][];
+    alarms?: string[];
+    markdown?: string;
+    yAxis?: { left?: { min?: number; max?: number }; right?: { min?: number; max?: number } };
+  };
 }
 
 const dashboardOf = (stacks: Stacks): { widgets: DashboardWidget[] } => {
@@ -498,6 +504,8 @@ describe('the app (dev)', () => {
       ['Ingest', 'ProberQuarantinedRecordsAlarm', { Namespace: 'TcmppSla', MetricName: 'QuarantinedRecords' }],
       ['Ingest', 'FeedProbeResultsLowAlarm', { Namespace: 'TcmppSla', MetricName: 'ProbeResults' }],
       ['Ingest', 'ProberProbeResultsLowAlarm', { Namespace: 'TcmppSla', MetricName: 'ProbeResults' }],
+      ['Ingest', 'FeedProbeCoverageAlarm', { Namespace: 'TcmppSla', MetricName: 'ProbeCoveragePercent' }],
+      ['Ingest', 'ProberProbeCoverageAlarm', { Namespace: 'TcmppSla', MetricName: 'ProbeCoveragePercent' }],
       ['Ingest', 'DeadLetterQueueAlarm', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }],
       ['MonthEnd', 'ExecutionsFailedAlarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed' }],
       ['MonthEnd', 'ExecutionsTimedOutAlarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut' }],
@@ -619,6 +627,33 @@ describe('the app (dev)', () => {
       expect(
         linesOf(DASHBOARD_WIDGETS.ingestDuration).filter((l) => l.startsWith('AWS/Lambda Duration=')),
       ).toHaveLength(3);
+    });
+
+    it('ingest: probe coverage per source — the lowest percent (left, 0–100) and accounts without probes (right)', () => {
+      const coverage = widget(DASHBOARD_WIDGETS.probeCoverage);
+      expect(linesOf(DASHBOARD_WIDGETS.probeCoverage)).toEqual([
+        'TcmppSla ProbeCoveragePercent=service probe-feed',
+        'TcmppSla ProbeCoveragePercent=service prober',
+        'TcmppSla AccountsWithoutProbes=service probe-feed',
+        'TcmppSla AccountsWithoutProbes=service prober',
+      ]);
+      const options = (coverage.properties.metrics ?? []).map((m) => m.at(-1) as { stat?: string; yAxis?: string });
+      expect(options.map((o) => [o.stat, o.yAxis ?? 'left'])).toEqual([
+        ['Minimum', 'left'],
+        ['Minimum', 'left'],
+        ['Maximum', 'right'],
+        ['Maximum', 'right'],
+      ]);
+      expect(coverage.properties.yAxis?.left).toMatchObject({ min: 0, max: 100 });
+      // the ingest rows stay within the screen: results, coverage, quarantined; errors, duration
+      const ingestWidths = [
+        DASHBOARD_WIDGETS.probeResults,
+        DASHBOARD_WIDGETS.probeCoverage,
+        DASHBOARD_WIDGETS.quarantined,
+        DASHBOARD_WIDGETS.ingestErrors,
+        DASHBOARD_WIDGETS.ingestDuration,
+      ].map((title) => widget(title).width);
+      expect(ingestWidths).toEqual([6, 12, 6, 12, 12]);
     });
 
     it('month-end: executions started, succeeded, failed, timed out, aborted; Map failures by Map label', () => {
@@ -756,10 +791,25 @@ describe('channels and settings from context', () => {
     expect(DEFAULTS.reminderDaysBefore).toBe(7);
   });
 
+  it('the probe coverage threshold: 95 by default, 1 to 100 from context (a number or its digits)', () => {
+    expect(DEFAULTS.probeCoverageMinPercent).toBe(95);
+    expect(build().config.probeCoverageMinPercent).toBe(95);
+    expect(build({ probeCoverageMinPercent: '100' }).config.probeCoverageMinPercent).toBe(100);
+    expect(build({ probeCoverageMinPercent: 1 }).config.probeCoverageMinPercent).toBe(1);
+  });
+
   it.each([
     ['reminderDaysBefore', 'abc', /context reminderDaysBefore must be a whole number of days from 1 to 30, got "abc"/],
     ['reminderDaysBefore', '0', /reminderDaysBefore must be a whole number of days from 1 to 30, got "0"/],
     ['reminderDaysBefore', '31', /reminderDaysBefore must be a whole number of days from 1 to 30/],
+    [
+      'probeCoverageMinPercent',
+      '0',
+      /context probeCoverageMinPercent must be a whole percentage from 1 to 100, got "0"/,
+    ],
+    ['probeCoverageMinPercent', '101', /probeCoverageMinPercent must be a whole percentage from 1 to 100, got "101"/],
+    ['probeCoverageMinPercent', 'high', /probeCoverageMinPercent must be a whole percentage from 1 to 100/],
+    ['probeCoverageMinPercent', 95.5, /probeCoverageMinPercent must be a whole percentage from 1 to 100, got 95.5/],
     ['reminderSchedule', 'daily at 9', /context reminderSchedule must be a schedule expression.*got "daily at 9"/],
     ['reminderSchedule', 'cron(0 9 * *)', /reminderSchedule must be a schedule expression/],
     ['feedSchedule', 'rate(0 minutes)', /feedSchedule must be a schedule expression/],

@@ -364,6 +364,36 @@ describe('dev (default environment)', () => {
       },
     );
 
+    it.each([
+      ['probe-feed', 'FeedProbeCoverageAlarm', 3600],
+      ['prober', 'ProberProbeCoverageAlarm', 600],
+    ])(
+      '%s: probe coverage — the lowest ProbeCoveragePercent below 95 % (default) in 3 consecutive windows/runs',
+      (service, id, period) => {
+        const alarms = ingest.findResources('AWS::CloudWatch::Alarm', {
+          Properties: Match.objectLike({
+            MetricName: 'ProbeCoveragePercent',
+            Dimensions: [{ Name: 'service', Value: service }],
+          }),
+        });
+        expect(Object.keys(alarms)).toEqual([expect.stringMatching(new RegExp(`^${id}[A-F0-9]{8}$`))]);
+        ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'TcmppSla',
+          MetricName: 'ProbeCoveragePercent',
+          Dimensions: [{ Name: 'service', Value: service }],
+          Statistic: 'Minimum',
+          // one period per feed window (60 min), per prober run (its schedule: every 10 minutes)
+          Period: period,
+          EvaluationPeriods: 3,
+          Threshold: 95,
+          ComparisonOperator: 'LessThanThreshold',
+          // a period without a window or run is not judged; no results at all is ProbeResultsLowAlarm's
+          TreatMissingData: 'missing',
+          AlarmDescription: Match.stringLikeRegexp(`fewer than 95 % of the accounts in service`),
+        });
+      },
+    );
+
     it('a message in the dead-letter queue', () => {
       ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
@@ -371,8 +401,8 @@ describe('dev (default environment)', () => {
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
-      // errors of 3 functions, quarantined records and probe coverage of 2 sources, the dead-letter queue
-      ingest.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      // errors of 3 functions; quarantined records, probe coverage and no results of 2 sources; the DLQ
+      ingest.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     });
   });
 });
@@ -400,12 +430,13 @@ describe('prod (-c env=prod) and overrides', () => {
     ingest.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 3);
   });
 
-  it('takes a schedule, the feed URL and an alarm topic from context', () => {
+  it('takes a schedule, the feed URL, the coverage threshold and an alarm topic from context', () => {
     const topic = 'arn:aws:sns:ap-east-1:123456789012:sla-alarms';
     const stacks = build({
       proberSchedule: 'rate(5 minutes)',
       feedBaseUrl: 'https://feed.test/',
       alarmTopicArn: topic,
+      probeCoverageMinPercent: '80',
     });
     const ingest = Template.fromStack(stacks.ingest);
 
@@ -416,7 +447,37 @@ describe('prod (-c env=prod) and overrides', () => {
     ingest.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ FEED_BASE_URL: 'https://feed.test/' }) },
     });
-    ingest.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 8);
+    ingest.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic] }, 10);
+    // the coverage alarms: the threshold from context, the prober's period its schedule's rate
+    for (const [service, period] of [
+      ['probe-feed', 3600],
+      ['prober', 300],
+    ] as const) {
+      ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ProbeCoveragePercent',
+        Dimensions: [{ Name: 'service', Value: service }],
+        Period: period,
+        EvaluationPeriods: 3,
+        Threshold: 80,
+        AlarmActions: [topic],
+      });
+    }
+  });
+
+  it.each([
+    ['rate(10 minutes)', 600],
+    ['rate(1 minute)', 60],
+    ['rate(2 hours)', 7200],
+    ['rate(1 day)', 3600],
+    ['cron(0/15 * * * ? *)', 3600],
+  ])('prober schedule %s: the coverage alarm looks at periods of %i s', (proberSchedule, period) => {
+    const ingest = Template.fromStack(build({ proberSchedule }).ingest);
+    ingest.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ProbeCoveragePercent',
+      Dimensions: [{ Name: 'service', Value: 'prober' }],
+      Period: period,
+      EvaluationPeriods: 3,
+    });
   });
 
   it('refuses an unknown environment', () => {

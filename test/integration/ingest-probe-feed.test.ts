@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DateTime } from 'luxon';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -25,6 +25,7 @@ import {
 } from '#adapters/dynamodb/registry-repository.ts';
 import { ANY_OK, CAUSES, causeBit, OBSERVED, PLATFORM_FAILURE, PROBE_FIELDS } from '#domain/probe.ts';
 import { FeedError, type FeedRun } from '#ingest/pull-probe-feed.ts';
+import { metrics } from '../../functions/commons/powertools.ts';
 import { type FeedDeps, makeHandler } from '../../functions/ingest-probe-feed.ts';
 import {
   isoOf,
@@ -661,6 +662,130 @@ describe('probe feed: retention of the hour items (R12 TTL)', () => {
     // assert (minute-fact-repository.ts: the policy in force when an hour is written)
     expect(raised).toEqual([expiry('2026-06', 120), expiry('2026-07', 120)]);
     expect(lowered).toEqual([expiry('2026-06', 0), expiry('2026-07', 0)]);
+  });
+});
+
+describe('probe feed: probe coverage per window', () => {
+  // Shanghai midnight of June 10 is 16:00Z: with the watermark at 15:30Z, the windows 15:30–16:30Z
+  // and 16:30–17:30Z are closed at 17:45Z, and orders starting June 10 start inside the first one.
+  const M1530 = '2026-06-09T15:30:00.000Z';
+  const M1630 = '2026-06-09T16:30:00.000Z';
+  const order = (accountId: string, startDate: string, months = 1): OrderRecord => ({
+    accountId,
+    orderId: `ord-${accountId}`,
+    startDate,
+    months,
+    cashPaid: '100.00',
+  });
+  const COVERAGE_METRICS = new Set(['AccountsExpected', 'AccountsWithoutProbes', 'ProbeCoveragePercent']);
+  let added: MockInstance<(typeof metrics)['addMetric']>;
+
+  /** The coverage metrics the handler emitted, in order: [name, unit, value]. */
+  const coverageMetrics = (): [string, string, number][] =>
+    added.mock.calls
+      .filter(([name]) => COVERAGE_METRICS.has(name))
+      .map(([name, unit, value]) => [name, String(unit), value]);
+
+  const fromTheHalfHour = async (): Promise<FeedRun> => {
+    expect(await advanceWatermark(dynamo.table, FEED_SOURCE, minuteAt(W22), minuteAt(M1530))).toBe(true);
+    clock = new Date('2026-06-09T17:45:00Z');
+    return run();
+  };
+
+  beforeEach(() => {
+    added = vi.spyOn(metrics, 'addMetric');
+  });
+
+  afterEach(() => {
+    added.mockRestore();
+  });
+
+  it('3 of 4 accounts in service with a result kept: expected 4, covered 3, 75 % — an order starting mid-window counts, results before activation cover nothing', async () => {
+    // arrange: acct-a and acct-b (ORDERS) are in service all along; acct-c and acct-d from 16:00Z
+    for (const o of [order('acct-c', '2026-06-10'), order('acct-d', '2026-06-10'), order('acct-f', '2026-06-11')]) {
+      expect(await putOrder(dynamo.table, o)).toBe('created');
+    }
+    lines.set(M1530, [
+      probe('acct-a', 'publish', '2026-06-09T15:35:00Z', true),
+      probe('acct-b', 'manage', '2026-06-09T16:20:00Z', false, 'platform'),
+      // acct-c: one result after its order started (16:00Z), one before (ignored)
+      probe('acct-c', 'download', '2026-06-09T15:59:00Z', true),
+      probe('acct-c', 'download', '2026-06-09T16:10:00Z', true),
+      // acct-d: only results before its order started — ignored, so not covered
+      probe('acct-d', 'publish', '2026-06-09T15:40:00Z', false, 'platform'),
+      probe('acct-d', 'publish', '2026-06-09T15:59:59Z', true),
+      // not expected: an order from June 11 (its result ignored), an unknown account
+      probe('acct-f', 'publish', '2026-06-09T16:05:00Z', true),
+      probe('acct-x', 'publish', '2026-06-09T16:05:00Z', true),
+    ]);
+    lines.set(M1630, [probe('acct-a', 'checkUpdate', '2026-06-09T16:40:00Z', true)]);
+    // act
+    const result = await fromTheHalfHour();
+    // assert
+    expect(windowsOf(result)).toEqual([M1530, M1630]);
+    expect(result.windows[0]?.summary).toMatchObject({
+      probes: 8,
+      ignoredProbes: 5,
+      accountsExpected: 4,
+      accountsCovered: 3,
+    });
+    // the next window: all four in service, only acct-a with a result
+    expect(result.windows[1]?.summary).toMatchObject({ accountsExpected: 4, accountsCovered: 1 });
+    expect(coverageMetrics()).toEqual([
+      ['AccountsExpected', 'Count', 4],
+      ['AccountsWithoutProbes', 'Count', 1],
+      ['ProbeCoveragePercent', 'Percent', 75],
+      ['AccountsExpected', 'Count', 4],
+      ['AccountsWithoutProbes', 'Count', 3],
+      ['ProbeCoveragePercent', 'Percent', 25],
+    ]);
+    // the run records keep the counts (sla ingest runs)
+    const runs = await listIngestRuns(dynamo.table, FEED_SOURCE);
+    expect(runs.map((r) => [r.runId, r.accountsExpected, r.accountsCovered])).toEqual([
+      [M1530, 4, 3],
+      [M1630, 4, 1],
+    ]);
+  });
+
+  it('an order ending mid-window counts; after its end, a late result of its own still covers nothing', async () => {
+    // arrange: acct-e's order ends at Shanghai midnight, 16:00Z
+    expect(await putOrder(dynamo.table, order('acct-e', '2026-05-10'))).toBe('created');
+    lines.set(M1530, [probe('acct-e', 'publish', '2026-06-09T15:50:00Z', false, 'platform')]);
+    lines.set(M1630, [
+      probe('acct-a', 'publish', '2026-06-09T16:45:00Z', true),
+      // late: a minute of acct-e's service period, received after it ended — kept, not counted
+      probe('acct-e', 'manage', '2026-06-09T15:55:00Z', true),
+    ]);
+    // act
+    const result = await fromTheHalfHour();
+    // assert: 15:30–16:30Z expects acct-a, acct-b, acct-e; 16:30–17:30Z acct-a and acct-b
+    expect(result.windows.map((w) => [w.summary.accountsExpected, w.summary.accountsCovered])).toEqual([
+      [3, 1],
+      [2, 1],
+    ]);
+    expect(result.windows[1]?.summary).toMatchObject({ ignoredProbes: 0, hourItems: 2 });
+    expect(coverageMetrics().filter(([name]) => name === 'ProbeCoveragePercent')).toEqual([
+      ['ProbeCoveragePercent', 'Percent', 33],
+      ['ProbeCoveragePercent', 'Percent', 50],
+    ]);
+  });
+
+  it('a window with no account in service: AccountsExpected 0, no coverage percent', async () => {
+    // arrange: August, after every order's end
+    const A00 = '2026-08-01T00:00:00.000Z';
+    expect(await advanceWatermark(dynamo.table, FEED_SOURCE, minuteAt(W22), minuteAt(A00))).toBe(true);
+    clock = new Date('2026-08-01T01:15:00Z');
+    lines.set(A00, [probe('acct-a', 'publish', '2026-08-01T00:10:00Z', true)]);
+    // act
+    const result = await run();
+    // assert
+    expect(result.windows.map((w) => w.summary)).toMatchObject([
+      { ignoredProbes: 1, accountsExpected: 0, accountsCovered: 0 },
+    ]);
+    expect(coverageMetrics()).toEqual([
+      ['AccountsExpected', 'Count', 0],
+      ['AccountsWithoutProbes', 'Count', 0],
+    ]);
   });
 });
 

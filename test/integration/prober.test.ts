@@ -4,7 +4,7 @@
 // injected sleep moves forward (no test waits for a round interval).
 // Classification: shared/ingest/prober.ts (header).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -27,6 +27,7 @@ import { MinuteFacts } from '#domain/minute-facts.ts';
 import { ANY_OK, CAUSES, type Cause, causeBit, OBSERVED, PLATFORM_FAILURE, type ProbeFunction } from '#domain/probe.ts';
 import { FUNCTION_PATHS, probeRound } from '#ingest/prober.ts';
 import { type ProberRunOptions, runProber } from '#ingest/run-prober.ts';
+import { metrics } from '../../functions/commons/powertools.ts';
 import { makeHandler } from '../../functions/run-prober.ts';
 import { isoOf, minuteAt, storedFacts, ZONE } from '../support/ingest-facts.ts';
 import { closedPort, delay, type LocalServer, startHttpServer } from '../support/local-http.ts';
@@ -252,9 +253,14 @@ describe('prober: classification of every answer, stored as minute facts', () =>
       quarantined: 0,
       droppedFields: 0,
       hourItems: 2 * cases.length, // the 01:00 and 02:00 hour items of each account with an order
+      // coverage: the accounts probed with an order in service (not acct-no-order, not acct-inactive)
+      accountsExpected: cases.length,
+      accountsCovered: cases.length,
     });
     const runs = await listIngestRuns(dynamo.table, PROBER_SOURCE);
-    expect(runs.map((r) => [r.runId, r.probes])).toEqual([[T0.toISOString(), 3 * 4 * active]]);
+    expect(runs.map((r) => [r.runId, r.probes, r.accountsExpected, r.accountsCovered])).toEqual([
+      [T0.toISOString(), 3 * 4 * active, cases.length, cases.length],
+    ]);
     expect(await listQuarantined(dynamo.table, PROBER_SOURCE)).toEqual([]);
   });
 
@@ -442,14 +448,61 @@ describe('prober: rounds and the clock', () => {
     // act
     const summary = await runProber(baseOptions({ rounds: 2 }));
     // assert
-    expect(summary).toMatchObject({ accounts: 1, probes: 8, ignoredProbes: 8, hourItems: 0 });
+    expect(summary).toMatchObject({
+      accounts: 1,
+      probes: 8,
+      ignoredProbes: 8,
+      hourItems: 0,
+      accountsExpected: 0,
+      accountsCovered: 0,
+    });
     const facts = await storedFacts(dynamo.table);
     expect(facts.stateAt('acct-later', ROUND_MINUTES[0] ?? 0)).toBe(0);
   });
 });
 
+describe('prober: probe coverage of a run', () => {
+  useFreshState('each');
+
+  it('an order starting mid-run counts, and its rounds after the start cover it; one starting later is not expected', async () => {
+    // arrange: rounds at 15:59:30, 16:00:30, 16:01:30Z; Shanghai midnight of June 10 is 16:00Z
+    clock = Date.parse('2026-06-09T15:59:30Z');
+    await register('acct-ok', await startAccount('acct-ok', all({ status: 200 }), traffic));
+    for (const [accountId, startDate] of [
+      ['acct-new', '2026-06-10'],
+      ['acct-later', '2026-06-11'],
+    ] as const) {
+      const baseUrl = await startAccount(accountId, all({ status: 500 }), traffic);
+      await putOrder(dynamo.table, { ...order(accountId), startDate });
+      await putProfile(dynamo.table, { accountId, baseUrl, active: true });
+    }
+    // act
+    const summary = await runProber(baseOptions());
+    // assert: acct-new's first round is before its order (ignored), the next two are kept
+    expect(summary).toMatchObject({
+      accounts: 3,
+      probes: 3 * 4 * 3,
+      ignoredProbes: 4 + 3 * 4,
+      accountsExpected: 2,
+      accountsCovered: 2,
+    });
+    const facts = await storedFacts(dynamo.table);
+    expect(facts.stateAt('acct-new', minuteAt('2026-06-09T15:59:00Z'))).toBe(0);
+    expect(facts.stateAt('acct-new', minuteAt('2026-06-09T16:00:00Z'))).toBe(PF);
+  });
+});
+
 describe('prober: the scheduled handler', () => {
   useFreshState('each');
+  let added: MockInstance<(typeof metrics)['addMetric']>;
+
+  beforeEach(() => {
+    added = vi.spyOn(metrics, 'addMetric');
+  });
+
+  afterEach(() => {
+    added.mockRestore();
+  });
 
   it('functions/run-prober.ts makeHandler runs the rounds and stores the facts', async () => {
     // arrange
@@ -462,6 +515,16 @@ describe('prober: the scheduled handler', () => {
     // assert
     expect(summary).toMatchObject({ accounts: 3, probes: 2 * 4 * 3, ignoredProbes: 0, quarantined: 0 });
     expect(sleeps).toEqual([60_000]);
+    // coverage: every account probed had results (a failure is a result too)
+    expect(
+      added.mock.calls
+        .filter(([name]) => ['AccountsExpected', 'AccountsWithoutProbes', 'ProbeCoveragePercent'].includes(name))
+        .map(([name, unit, value]) => [name, String(unit), value]),
+    ).toEqual([
+      ['AccountsExpected', 'Count', 3],
+      ['AccountsWithoutProbes', 'Count', 0],
+      ['ProbeCoveragePercent', 'Percent', 100],
+    ]);
     const facts = await storedFacts(dynamo.table);
     const [m0, m1, m2] = ROUND_MINUTES;
     for (const [accountId, state] of [

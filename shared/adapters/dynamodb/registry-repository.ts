@@ -359,6 +359,13 @@ export interface IngestRunRecord {
   readonly hourItems: number;
   /** stored orders that could not be read: their accounts' results were ignored */
   readonly corruptOrders: readonly string[];
+  /**
+   * Probe coverage of a run over a span of time (a feed window, a prober run): the accounts with an
+   * order in service during the span, and how many of them had at least one result kept. Absent
+   * for a backfill (no span) and for runs recorded before coverage was counted.
+   */
+  readonly accountsExpected?: number;
+  readonly accountsCovered?: number;
   readonly finishedAt: string;
 }
 
