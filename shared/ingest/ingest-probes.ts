@@ -60,7 +60,12 @@ export interface CoverageSpan {
 export interface IngestCoverage {
   readonly accountsExpected: number;
   readonly accountsCovered: number;
+  /** the first UNCOVERED_LISTED expected accounts with no result kept, by id: where to look first */
+  readonly accountsUncovered?: readonly string[];
 }
+
+/** How many uncovered accounts a run names (the counts are whole; the list only points the way). */
+export const UNCOVERED_LISTED = 20;
 
 /** Covered accounts as a whole percentage of the expected ones, rounded down; undefined when none is expected. */
 export const coveragePercent = ({ accountsExpected, accountsCovered }: IngestCoverage): number | undefined =>
@@ -188,14 +193,17 @@ export class ProbeIngest {
   private coverage({ fromMinute, toMinute, among }: CoverageSpan): IngestCoverage {
     let accountsExpected = 0;
     let accountsCovered = 0;
+    const uncovered: string[] = [];
     this.scanner.accountIds.forEach((accountId, index) => {
       if (among && !among.has(accountId)) return;
       if (!overlapsPeriods(this.periods[index] ?? new Float64Array(), fromMinute, toMinute)) return;
       accountsExpected++;
       // the scanner makes an account's day page only for a result it keeps
       if ((this.scanner.pages[index]?.size ?? 0) > 0) accountsCovered++;
+      else uncovered.push(accountId);
     });
-    return { accountsExpected, accountsCovered };
+    const accountsUncovered = uncovered.sort().slice(0, UNCOVERED_LISTED);
+    return { accountsExpected, accountsCovered, ...(accountsUncovered.length > 0 ? { accountsUncovered } : {}) };
   }
 }
 

@@ -729,8 +729,10 @@ describe('probe feed: probe coverage per window', () => {
       accountsExpected: 4,
       accountsCovered: 3,
     });
+    expect(result.windows[0]?.summary.accountsUncovered).toEqual(['acct-d']);
     // the next window: all four in service, only acct-a with a result
     expect(result.windows[1]?.summary).toMatchObject({ accountsExpected: 4, accountsCovered: 1 });
+    expect(result.windows[1]?.summary.accountsUncovered).toEqual(['acct-b', 'acct-c', 'acct-d']);
     expect(coverageMetrics()).toEqual([
       ['AccountsExpected', 'Count', 4],
       ['AccountsWithoutProbes', 'Count', 1],

@@ -366,6 +366,8 @@ export interface IngestRunRecord {
    */
   readonly accountsExpected?: number;
   readonly accountsCovered?: number;
+  /** the first 20 expected accounts without a result kept, by id */
+  readonly accountsUncovered?: readonly string[];
   readonly finishedAt: string;
 }
 
