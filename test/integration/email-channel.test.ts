@@ -6,13 +6,9 @@
 // an account with email preferences gets one SendEmail per language group across SES throttling,
 // a duplicated message and a redelivery.
 
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_DEV = 'true';
-});
+await vi.hoisted(() => import('../support/lambda-env.ts'));
 
 import {
   AccountSuspendedException,
@@ -29,23 +25,12 @@ import {
   SendingPausedException,
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
-import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import {
-  createNotice,
-  getNoticeState,
-  markEnqueued,
-  type NoticeRecord,
-  noticeIdOf,
-} from '#adapters/dynamodb/notice-repository.ts';
+import { getNoticeState } from '#adapters/dynamodb/notice-repository.ts';
 import { type ContactPreferences, putContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
-import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
-import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler, workerSettings } from '../../functions/notice-worker.ts';
-import type { DeliverSettings, NoticeDelivery } from '../../shared/notices/deliver.ts';
+import type { NoticeDelivery } from '../../shared/notices/deliver.ts';
 import {
   EmailChannel,
   type EmailChannelSettings,
@@ -56,9 +41,10 @@ import {
   type SesSendClient,
 } from '../../shared/notices/email-channel.ts';
 import type { Language } from '../../shared/notices/render.ts';
-import { tableFactory } from '../support/dynamo.ts';
-import { type LocalServer, startHttpServer } from '../support/local-http.ts';
-import { invokeLikeLambda, receiveForLambda, type SqsWorker } from '../support/sqs-event-source.ts';
+import { type LocalServer, readBody, startHttpServer } from '../support/local-http.ts';
+import { LEASE_SECONDS, useNoticeWorker, useWorkerEnv } from '../support/notice-harness.ts';
+import { juneMessageOf } from '../support/notice-messages.ts';
+import type { SqsWorker } from '../support/sqs-event-source.ts';
 
 const FROM = 'sla-notices@tcmpp.example';
 const ZH_1 = 'ops@customer.example';
@@ -136,45 +122,8 @@ const channelWith = (client: SesSendClient, overrides: Partial<EmailChannelSetti
 // ---------------------------------------------------------------------------------------------
 // A notice and its report, as the worker hands them to a channel
 
-const JUNE = '2026-06';
-
-const reportOf = (accountId: string, orderId: string): ServiceMonthReport => ({
-  accountId,
-  orderId,
-  month: JUNE,
-  firstDay: '2026-06-01',
-  lastDay: '2026-06-30',
-  days: 30,
-  totalMinutes: 43_200,
-  unavailableMinutes: 44,
-  excludedMinutes: { '4.4': 10 },
-  observedMinutes: 43_200,
-  availabilityPercent: '99.898148',
-  compensationPercent: 10,
-  fee: '300.00',
-  voucher: '30.00',
-  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
-  excludedBy: { 'ex-1': 10 },
-});
-
-const messageOf = (n: number, kind: 'window-open' | 'reminder' = 'window-open'): NoticeMessage => {
-  const fields = {
-    kind,
-    accountId: `acc-${n}`,
-    orderId: `ord-${n}`,
-    month: JUNE,
-    version: 1,
-    compensationPercent: 10,
-    voucher: '30.00',
-  };
-  const notice: NoticeRecord = {
-    noticeId: noticeIdOf(fields),
-    ...fields,
-    runId: 'scheduled-2026-06',
-    createdAt: '2026-07-07T16:00:00.000Z',
-  };
-  return { notice, report: reportOf(fields.accountId, fields.orderId) };
-};
+const messageOf = (n: number, kind: 'window-open' | 'reminder' = 'window-open'): NoticeMessage =>
+  juneMessageOf(`acc-${n}`, `ord-${n}`, { kind });
 
 const contactOf = (accountId: string, ...emails: [address: string, language: Language][]): ContactPreferences => ({
   accountId,
@@ -494,9 +443,7 @@ describe('email channel with the real SESv2Client', () => {
       [400, 'MessageRejected'],
     ];
     server = await startHttpServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      requests.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      requests.push({ path: req.url ?? '', body: JSON.parse(await readBody(req)) });
       const [status, errorType] = answers[requests.length - 1] ?? [500, 'InternalServiceErrorException'];
       res.writeHead(status, {
         'content-type': 'application/json',
@@ -530,86 +477,15 @@ describe('email channel with the real SESv2Client', () => {
 // The worker with the email channel, on dynalite and local-aws-sqs
 
 describe('notice worker with the email channel', () => {
-  let dynamo: LocalDynamo | undefined;
-  const tables = tableFactory(() => {
-    if (!dynamo) throw new Error('dynalite is not started');
-    return dynamo;
-  }, 'email');
-  let sqs: LocalSqs | undefined;
-  let table: Table | undefined;
-  let queueArn = '';
-  const T0 = new Date('2026-07-08T00:00:00+08:00');
-  const LEASE_SECONDS = 120;
-  let clockMs = T0.getTime();
-
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo('email-0');
-  });
-  afterAll(async () => {
-    tables.destroy();
-    await dynamo?.close();
-  });
-  beforeEach(async () => {
-    clockMs = T0.getTime();
-    sqs = await startLocalSqs();
-    table = (await tables.fresh()).table;
-    const attributes = await sqs.queue.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: sqs.queue.url, AttributeNames: ['QueueArn'] }),
-    );
-    queueArn = attributes.Attributes?.QueueArn ?? '';
-  });
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await sqs?.close();
-    sqs = undefined;
-  });
-
-  const local = (): { sqs: LocalSqs; table: Table } => {
-    if (!sqs || !table) throw new Error('the stand-ins are not started');
-    return { sqs, table };
-  };
-
-  const settingsWith = (email: EmailChannel): DeliverSettings => ({
-    table: local().table,
-    channels: [email],
-    now: () => new Date(clockMs),
-    leaseSeconds: LEASE_SECONDS,
-  });
-
-  const recordAndQueue = async (messages: readonly NoticeMessage[]): Promise<void> => {
-    const { table, sqs } = local();
-    for (const m of messages) await createNotice(table, m.notice);
-    await sendNotices(sqs.queue, messages);
-    for (const m of messages) await markEnqueued(table, m.notice, new Date(m.notice.createdAt));
-  };
-
-  const receive = (): Promise<Message[]> => receiveForLambda(local().sqs.queue);
-
-  const invoke = async (worker: SqsWorker, messages: readonly Message[]): Promise<readonly string[]> =>
-    (await invokeLikeLambda(worker, messages, local().sqs.queue, queueArn)).failed;
-
-  const approximateCount = async (queueUrl: string): Promise<number> => {
-    const attributes = await local().sqs.queue.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 'NaN');
-  };
+  const { local, settingsWith, recordAndQueue, receive, invoke, approximateCount, pollUntilEmpty } =
+    useNoticeWorker('email');
 
   /** Polls until the queue is empty; before each poll the clock passes the lease of the one before. */
-  const drain = async (worker: SqsWorker, rounds = 8): Promise<(readonly string[])[]> => {
-    const failures: (readonly string[])[] = [];
-    for (let round = 0; round < rounds; round++) {
-      if ((await approximateCount(local().sqs.queue.url)) === 0) return failures;
-      const messages = await receive();
-      if (messages.length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 1_100));
-        continue;
-      }
-      clockMs += (LEASE_SECONDS + 1) * 1000;
-      failures.push(await invoke(worker, messages));
-    }
-    throw new Error(`the queue is not empty after ${rounds} polls`);
-  };
+  const drain = (worker: SqsWorker): Promise<(readonly string[])[]> =>
+    pollUntilEmpty(async (messages) => (await invoke(worker, messages)).failed, {
+      rounds: 8,
+      advanceSeconds: LEASE_SECONDS + 1,
+    });
 
   it('one SendEmail per language group: across SES throttling (a group failing after another was taken), a duplicate message and a redelivery', async () => {
     // arrange: acc-1 asks for two Chinese addresses and an English one; acc-2 for one English
@@ -677,7 +553,7 @@ describe('notice worker with the email channel', () => {
     const worker = makeHandler(settingsWith(channelWith(ses)));
     // act
     const messages = await receive();
-    const failed = await invoke(worker, messages);
+    const { failed } = await invoke(worker, messages);
     // assert
     expect(failed).toEqual(messages.map((m) => m.MessageId));
     expect(ses.calls).toHaveLength(1);
@@ -691,25 +567,21 @@ describe('notice worker with the email channel', () => {
 });
 
 describe('notice worker configuration: the email channel', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-  });
-  const workerEnv = { TABLE_NAME: 'sla-table', OUTBOX_DIR: '/tmp/sla-outbox' };
+  const workerEnv = useWorkerEnv();
 
   it('with SES_FROM_ADDRESS: the outbox and email (and SES_CONFIGURATION_SET taken when set)', () => {
-    process.env = { ...saved, ...workerEnv, SES_FROM_ADDRESS: FROM, SES_CONFIGURATION_SET: 'sla-notices' };
+    workerEnv({ SES_FROM_ADDRESS: FROM, SES_CONFIGURATION_SET: 'sla-notices' });
     delete process.env.WEBHOOK_SECRET_ID;
     expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox', 'email']);
   });
 
   it('with the webhook secret too: outbox, webhook, email', () => {
-    process.env = { ...saved, ...workerEnv, SES_FROM_ADDRESS: FROM, WEBHOOK_SECRET_ID: 'sla/webhook-signing' };
+    workerEnv({ SES_FROM_ADDRESS: FROM, WEBHOOK_SECRET_ID: 'sla/webhook-signing' });
     expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox', 'webhook', 'email']);
   });
 
   it('without it: no email channel', () => {
-    process.env = { ...saved, ...workerEnv };
+    workerEnv();
     delete process.env.SES_FROM_ADDRESS;
     delete process.env.WEBHOOK_SECRET_ID;
     expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox']);

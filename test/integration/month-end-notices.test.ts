@@ -6,13 +6,12 @@
 // nothing in a message but the report's fields and ids.
 
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 });
 
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import {
   createNotice,
   type NoticeKind,
@@ -21,86 +20,48 @@ import {
   type StoredNotice,
 } from '#adapters/dynamodb/notice-repository.ts';
 import { putContactPreferences, putExclusion, putOrder } from '#adapters/dynamodb/registry-repository.ts';
-import { getVersion, type LatestPointer, recordResult } from '#adapters/dynamodb/result-repository.ts';
+import { getVersion, type LatestPointer } from '#adapters/dynamodb/result-repository.ts';
 import { putBatch } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
-import {
-  makeNoticeQueue,
-  NoticeEnqueueError,
-  type NoticeQueue,
-  NoticeRefusedError,
-} from '#adapters/sqs/notice-queue.ts';
+import { NoticeEnqueueError, type NoticeQueue, NoticeRefusedError } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import type { CompensationPercent } from '#domain/tiers.ts';
-import { ENGINE_VERSION } from '#month-end/evaluate-account-month.ts';
 import { NoticeTooEarlyError, noticeDue, notifyBatch } from '#month-end/notices.ts';
-import { scanAll, tableFactory } from '../support/dynamo.ts';
-import { closedPort, startHttpServer } from '../support/local-http.ts';
+import { scanAll } from '../support/dynamo.ts';
+import { startHttpServer } from '../support/local-http.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
+import { noticeQueueVia, unreachableQueue, useStandIns } from '../support/notice-harness.ts';
+import { juneReportOf } from '../support/notice-messages.ts';
 import {
+  EVALUATED_AT,
+  evaluateJune,
   evaluateMonth,
+  JUNE,
   JUNE_SCENARIO,
-  loadJune,
   noticeRecords,
+  OPENS_AT,
   receiveAll,
+  recordReport,
+  SCHEDULED_RUN,
   settingsAt,
+  TIME_ZONE,
+  WINDOW_OPEN_44,
 } from '../support/notice-scenario.ts';
 import { startSqsProxy } from '../support/sqs-proxy.ts';
 import { loadScenario } from '../support/store-scenario.ts';
 
-let dynamo: LocalDynamo | undefined;
-const tables = tableFactory(() => {
-  if (!dynamo) throw new Error('dynalite is not started');
-  return dynamo;
-}, 'notices');
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo('notices-0');
-});
-
-afterAll(async () => {
-  tables.destroy();
-  await dynamo?.close();
-});
-
 // a fresh notice queue (and its DLQ) for every test
-let sqs: LocalSqs | undefined;
-const queue = (): NoticeQueue => {
-  if (!sqs) throw new Error('the local SQS API is not started');
-  return sqs.queue;
-};
-
-beforeEach(async () => {
-  sqs = await startLocalSqs();
-});
-
-afterEach(async () => {
-  await sqs?.close();
-  sqs = undefined;
-});
+const standIns = useStandIns('notices');
+const queue = (): NoticeQueue => standIns.sqs().queue;
 
 // ---------------------------------------------------------------------------------------------
-// June 2026 (contracts/examples/june-43-vs-44): acc-43 met, acc-44 10 % (30.00). The month is
-// evaluated on 1 July; its claim windows open on 2026-07-08 (the 5th business day of July is the
-// 7th), at 00:00 Asia/Shanghai = 2026-07-07T16:00Z.
-
-const JUNE = '2026-06';
-const TIME_ZONE = 'Asia/Shanghai';
-const EVALUATED_AT = '2026-07-01T02:00:00+08:00';
-const OPENS_AT = '2026-07-07T16:00:00.000Z';
-const SCHEDULED_RUN = 'scheduled-2026-06';
-const WINDOW_OPEN_44 = 'acc-44/ord-44/2026-06/window-open';
+// June 2026 (test/support/notice-scenario.ts): acc-43 met, acc-44 10 % (30.00), evaluated on
+// 1 July; its claim windows open at OPENS_AT (2026-07-08 00:00 Asia/Shanghai).
 
 /** The scheduled month-end of June up to its Wait: evaluated, the claim-window time checked. */
 const scheduledJune = async (): Promise<Table> => {
-  const { table } = await tables.fresh();
-  await loadJune(table);
-  const { planned, summary } = await evaluateMonth(settingsAt(table, EVALUATED_AT), {
-    month: JUNE,
-    reason: 'scheduled',
-    requestedBy: 'schedule',
-  });
+  const { table } = await standIns.fresh();
+  const { planned, summary } = await evaluateJune(table);
   expect(planned.runId).toBe(SCHEDULED_RUN);
   expect(summary).toMatchObject({ evaluated: 2, newVersions: 2, tiers: { met: 1, tier10: 1 }, opensAt: OPENS_AT });
   return table;
@@ -222,39 +183,24 @@ describe('noticeDue', () => {
 // ---------------------------------------------------------------------------------------------
 // Versions recorded by hand (recordResult), for tiers the example does not reach
 
+/** The account's June with these facts and nothing excluded. */
 const reportOf = (
   accountId: string,
   orderId: string,
   facts: { unavailableMinutes: number; tier: CompensationPercent; voucher: string },
-): ServiceMonthReport => ({
-  accountId,
-  orderId,
-  month: JUNE,
-  firstDay: '2026-06-01',
-  lastDay: '2026-06-30',
-  days: 30,
-  totalMinutes: 43_200,
-  unavailableMinutes: facts.unavailableMinutes,
-  excludedMinutes: {},
-  observedMinutes: 43_200,
-  availabilityPercent: (((43_200 - facts.unavailableMinutes) / 43_200) * 100).toFixed(6),
-  compensationPercent: facts.tier,
-  fee: '300.00',
-  voucher: facts.voucher,
-  claimWindow: facts.tier > 0 ? { opensOn: '2026-07-08', closesOn: '2026-08-29' } : null,
-  excludedBy: {},
-});
+): ServiceMonthReport =>
+  juneReportOf(accountId, orderId, {
+    unavailableMinutes: facts.unavailableMinutes,
+    excludedMinutes: {},
+    availabilityPercent: (((43_200 - facts.unavailableMinutes) / 43_200) * 100).toFixed(6),
+    compensationPercent: facts.tier,
+    voucher: facts.voucher,
+    claimWindow: facts.tier > 0 ? { opensOn: '2026-07-08', closesOn: '2026-08-29' } : null,
+    excludedBy: {},
+  });
 
 const record = async (table: Table, report: ServiceMonthReport, fingerprint: string, runId = SCHEDULED_RUN) => {
-  const outcome = await recordResult(table, {
-    fingerprint,
-    engineVersion: ENGINE_VERSION,
-    reason: runId === SCHEDULED_RUN ? 'scheduled' : 'recalculation',
-    requestedBy: runId === SCHEDULED_RUN ? 'schedule' : 'ops',
-    runId,
-    evaluatedAt: EVALUATED_AT,
-    report,
-  });
+  const outcome = await recordReport(table, report, { fingerprint, runId });
   expect(outcome.kind).toBe('new-version');
   return outcome;
 };
@@ -311,7 +257,7 @@ describe('notifyBatch: window-open', () => {
 
   it('one window-open per compensated service month, in batches of 10 on the queue; met months get none', async () => {
     // arrange: 11 accounts with one compensated service month each, one with two, three met; two batches
-    const { table } = await tables.fresh();
+    const { table } = await standIns.fresh();
     const compensated = Array.from({ length: 11 }, (_, i) => `acc-c${String(i).padStart(2, '0')}`);
     const met = ['acc-m0', 'acc-m1', 'acc-m2'];
     const serviceMonths = [
@@ -341,7 +287,7 @@ describe('notifyBatch: window-open', () => {
     const accounts = [...compensated, 'acc-two', ...met].sort();
     await putBatch(table, SCHEDULED_RUN, 0, accounts.slice(0, 8), new Date(EVALUATED_AT));
     await putBatch(table, SCHEDULED_RUN, 1, accounts.slice(8), new Date(EVALUATED_AT));
-    const proxy = await startSqsProxy(sqs as LocalSqs);
+    const proxy = await startSqsProxy(standIns.sqs());
     try {
       // act
       const outputs = [
@@ -366,7 +312,7 @@ describe('notifyBatch: window-open', () => {
 
   it('a batch with 12 notices is sent as 10 + 2', async () => {
     // arrange: one batch of 12 compensated accounts
-    const { table } = await tables.fresh();
+    const { table } = await standIns.fresh();
     const accounts = Array.from({ length: 12 }, (_, i) => `acc-${String(i).padStart(2, '0')}`);
     for (const accountId of accounts) {
       await putOrder(table, {
@@ -383,7 +329,7 @@ describe('notifyBatch: window-open', () => {
       );
     }
     await putBatch(table, SCHEDULED_RUN, 0, accounts, new Date(EVALUATED_AT));
-    const proxy = await startSqsProxy(sqs as LocalSqs);
+    const proxy = await startSqsProxy(standIns.sqs());
     try {
       // act
       const output = await notify(table, OPENS_AT, { queue: proxy.queue });
@@ -433,12 +379,7 @@ describe('notifyBatch: each notice queued once', () => {
   it('an SQS endpoint that cannot be reached: the run fails with NoticeEnqueueError (retried), the notice stays pending; the next run sends it', async () => {
     // arrange
     const table = await scheduledJune();
-    const unreachable = makeNoticeQueue(queue().url, {
-      endpoint: `http://127.0.0.1:${await closedPort()}`,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const unreachable = await unreachableQueue(queue().url);
     try {
       // act
       const run = notify(table, OPENS_AT, { queue: unreachable });
@@ -465,7 +406,7 @@ describe('notifyBatch: each notice queued once', () => {
   it('the queue refuses the message every time: NoticeEnqueueError after 4 attempts, pending; a retry sends it', async () => {
     // arrange
     const table = await scheduledJune();
-    const proxy = await startSqsProxy(sqs as LocalSqs);
+    const proxy = await startSqsProxy(standIns.sqs());
     try {
       proxy.script(() => ({ code: 'ServiceUnavailable', senderFault: false }));
       // act
@@ -498,12 +439,7 @@ describe('notifyBatch: each notice queued once', () => {
       res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'scripted failure' }));
     });
-    const broken = makeNoticeQueue(queue().url, {
-      endpoint: failing.url,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 2,
-    });
+    const broken = noticeQueueVia(queue().url, failing.url, 2);
     try {
       // act
       const run = notify(table, OPENS_AT, { queue: broken });
@@ -525,7 +461,7 @@ describe('notifyBatch: each notice queued once', () => {
   it('the queue refuses the message as malformed (sender fault): NoticeRefusedError at once (not retried), pending', async () => {
     // arrange
     const table = await scheduledJune();
-    const proxy = await startSqsProxy(sqs as LocalSqs);
+    const proxy = await startSqsProxy(standIns.sqs());
     try {
       proxy.script(() => ({ code: 'InvalidParameterValue', senderFault: true }));
       // act
@@ -550,7 +486,7 @@ describe('notifyBatch: each notice queued once', () => {
   it('the queue refuses once, then accepts: sent by the same run, once', async () => {
     // arrange
     const table = await scheduledJune();
-    const proxy = await startSqsProxy(sqs as LocalSqs);
+    const proxy = await startSqsProxy(standIns.sqs());
     try {
       proxy.script((_entry, call) => (call === 1 ? { code: 'ServiceUnavailable', senderFault: false } : undefined));
       // act
@@ -743,7 +679,7 @@ describe('notifyBatch: corrections', () => {
 describe('notifyBatch: no personal data', () => {
   it('messages carry the report fields and ids only: no probe personal data, no contact channel', async () => {
     // arrange: the june probes of acc-44 carrying personal data; acc-44's contact channels stored
-    const { table } = await tables.fresh();
+    const { table } = await standIns.fresh();
     const example = JSON.parse(readFileSync(JUNE_SCENARIO, 'utf8')) as {
       orders: { accountId: string; orderId: string; startDate: string; months: number; cashPaid: string }[];
       probes: { accountId: string }[];

@@ -22,55 +22,30 @@
 // 1 s), 360 s of the worker's clock (the queue's timeout in AWS), so a lease taken at a poll has
 // expired at the next — as in AWS, where the timeout is longer than the lease.
 
-import type { IncomingMessage } from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_DEV = 'true';
-});
+await vi.hoisted(() => import('../support/lambda-env.ts'));
 
 import { type SendEmailCommand, type SendEmailCommandInput, TooManyRequestsException } from '@aws-sdk/client-sesv2';
-import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
-import {
-  createNotice,
-  getNoticeState,
-  listNotices,
-  markEnqueued,
-  type NoticeRecord,
-  type NoticeState,
-  noticeIdOf,
-} from '#adapters/dynamodb/notice-repository.ts';
+import type { Message } from '@aws-sdk/client-sqs';
+import { createNotice, listNotices, markEnqueued } from '#adapters/dynamodb/notice-repository.ts';
 import { type ContactPreferences, putContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
-import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
-import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler } from '../../functions/notice-worker.ts';
 import type { NoticeChannel, NoticeDelivery } from '../../shared/notices/deliver.ts';
 import { EmailChannel, type SesSendClient } from '../../shared/notices/email-channel.ts';
-import { verifySignature } from '../../shared/notices/signature.ts';
 import { WebhookChannel } from '../../shared/notices/webhook-channel.ts';
-import { tableFactory } from '../support/dynamo.ts';
-import { delay, type LocalServer, startHttpServer } from '../support/local-http.ts';
+import { delay } from '../support/local-http.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
+import { useNoticeWorker, visibilityTimeoutPasses } from '../support/notice-harness.ts';
+import { JUNE, juneMessageOf } from '../support/notice-messages.ts';
 import { runMain } from '../support/run-main.ts';
-import {
-  type Invocation,
-  invokeLikeLambda,
-  receiveForLambda,
-  type SqsWorker,
-  sqsEventOf,
-} from '../support/sqs-event-source.ts';
+import { type Invocation, type SqsWorker, sqsEventOf } from '../support/sqs-event-source.ts';
+import { takenByKey, useWebhookReceivers, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const SECRET = 'whsec-faults-3b7d';
 const FROM = 'sla-notices@tcmpp.example';
-const JUNE = '2026-06';
-const T0 = new Date('2026-07-08T00:00:00+08:00');
-const LEASE_SECONDS = 120;
 /** The notice queue's visibility timeout in AWS: how far the worker's clock moves from one poll to the next. */
 const VISIBILITY_SECONDS = 360;
 /** The queue's maxReceiveCount (local-sqs.ts mirrors the stateful stack). */
@@ -82,95 +57,25 @@ const SES_THROTTLED_CALLS = 3;
 // ---------------------------------------------------------------------------------------------
 // The stand-ins
 
-let dynamo: LocalDynamo | undefined;
-const tables = tableFactory(() => {
-  if (!dynamo) throw new Error('dynalite is not started');
-  return dynamo;
-}, 'delivery-faults');
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo('delivery-faults-0');
-});
-
-afterAll(async () => {
-  tables.destroy();
-  await dynamo?.close();
-});
-
-let sqs: LocalSqs | undefined;
-let table: Table | undefined;
-let queueArn = '';
-let clockMs = T0.getTime();
-const servers: LocalServer[] = [];
-
-beforeEach(async () => {
-  clockMs = T0.getTime();
-  sqs = await startLocalSqs();
-  table = (await tables.fresh()).table;
-  const attributes = await sqs.queue.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: sqs.queue.url, AttributeNames: ['QueueArn'] }),
-  );
-  queueArn = attributes.Attributes?.QueueArn ?? '';
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-  await sqs?.close();
-  sqs = undefined;
-});
-
-const local = (): { sqs: LocalSqs; table: Table } => {
-  if (!sqs || !table) throw new Error('the stand-ins are not started');
-  return { sqs, table };
-};
+const { local, queueArn, settingsWith, stateOf, receive, invoke, approximateCount, pollUntilEmpty } =
+  useNoticeWorker('delivery-faults');
 
 // ---------------------------------------------------------------------------------------------
-// The customers' webhook receiver: verifies the signature, answers 500 to its first `failFirst`
-// requests, 204 after; records every request
+// The customers' webhook receiver (test/support/webhook-receiver.ts): verifies the signature,
+// answers 500 to its first `failFirst` requests, 204 after; records every request
 
-interface Received {
-  readonly path: string;
-  readonly key: string;
-  readonly status: number;
-  readonly body: string;
-  readonly signed: boolean;
-}
-
-interface Receiver {
-  readonly base: string;
-  readonly requests: Received[];
+interface Receiver extends WebhookReceiver {
   /** requests answered 500 before the receiver recovers */
   failFirst: number;
 }
 
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
+const startWebhookReceiver = useWebhookReceivers(SECRET);
 
 const startReceiver = async (): Promise<Receiver> => {
-  const requests: Received[] = [];
-  const receiver: Receiver = { base: '', requests, failFirst: 0 };
-  const server = await startHttpServer(async (req, res) => {
-    const body = await readBody(req);
-    const signed = verifySignature(req.headers['x-tcmpp-signature'], body, SECRET, new Date()).ok;
-    const key = req.headers['idempotency-key'];
-    const status = !signed ? 401 : requests.length < receiver.failFirst ? 500 : 204;
-    requests.push({ path: req.url ?? '', key: typeof key === 'string' ? key : '', status, body, signed });
-    res.writeHead(status).end();
-  });
-  servers.push(server);
-  return Object.assign(receiver, { base: server.url });
-};
-
-/** Idempotency-Key → the requests the receiver took (2xx) under it. */
-const takenByKey = (receiver: Receiver): Map<string, Received[]> => {
-  const taken = new Map<string, Received[]>();
-  for (const r of receiver.requests.filter((r) => r.status >= 200 && r.status < 300))
-    taken.set(r.key, [...(taken.get(r.key) ?? []), r]);
-  return taken;
+  let receiver: Receiver | undefined;
+  const started = await startWebhookReceiver((n) => (n <= (receiver?.failFirst ?? 0) ? 500 : 204));
+  receiver = Object.assign(started, { failFirst: 0 });
+  return receiver;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -264,44 +169,6 @@ const channelsOf = (plan: Plan): string[] => [
   ...(emailsOf('x', plan).length === 0 ? [] : ['email']),
 ];
 
-const reportOf = (accountId: string, orderId: string): ServiceMonthReport => ({
-  accountId,
-  orderId,
-  month: JUNE,
-  firstDay: '2026-06-01',
-  lastDay: '2026-06-30',
-  days: 30,
-  totalMinutes: 43_200,
-  unavailableMinutes: 44,
-  excludedMinutes: { '4.4': 10 },
-  observedMinutes: 43_200,
-  availabilityPercent: '99.898148',
-  compensationPercent: 10,
-  fee: '300.00',
-  voucher: '30.00',
-  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
-  excludedBy: { 'ex-1': 10 },
-});
-
-const messageOf = (accountId: string, orderId: string): NoticeMessage => {
-  const fields = {
-    kind: 'window-open' as const,
-    accountId,
-    orderId,
-    month: JUNE,
-    version: 1,
-    compensationPercent: 10,
-    voucher: '30.00',
-  };
-  const notice: NoticeRecord = {
-    noticeId: noticeIdOf(fields),
-    ...fields,
-    runId: 'scheduled-2026-06',
-    createdAt: '2026-07-07T16:00:00.000Z',
-  };
-  return { notice, report: reportOf(accountId, orderId) };
-};
-
 /** A message as an upstream that leaked personal data would queue it: fields beside and inside the notice and report. */
 const withPersonalData = (m: NoticeMessage): NoticeMessage =>
   ({
@@ -340,9 +207,9 @@ const runMonthEnd = async (receiver: Receiver, customerCount = 30): Promise<Mont
   const { table, sqs } = local();
   const customers: Customer[] = Array.from({ length: customerCount }, (_, i) => {
     const accountId = accountOf(i + 1);
-    return { accountId, plan: PLANS[i % PLANS.length] as Plan, message: messageOf(accountId, `ord-${i + 1}`) };
+    return { accountId, plan: PLANS[i % PLANS.length] as Plan, message: juneMessageOf(accountId, `ord-${i + 1}`) };
   });
-  const poison = messageOf(POISON_ACCOUNT, 'ord-99');
+  const poison = juneMessageOf(POISON_ACCOUNT, 'ord-99');
   for (const c of customers) {
     const contact = contactOf(c.accountId, c.plan, receiver.base);
     await putContactPreferences(table, contact);
@@ -398,26 +265,15 @@ const containerWith = (ses: SesSendClient, faults: ContainerFaults = {}): SqsWor
     random: () => 0.999,
     now: () => new Date(),
   });
-  const { table, sqs } = local();
-  return makeHandler(
-    { table, channels: [webhook, faultyEmail], now: () => new Date(clockMs), leaseSeconds: LEASE_SECONDS },
-    { deadLetter: { client: sqs.queue.client, url: sqs.deadLetterUrl }, maxReceives: MAX_RECEIVES },
-  );
+  const { sqs } = local();
+  return makeHandler(settingsWith(webhook, faultyEmail), {
+    deadLetter: { client: sqs.queue.client, url: sqs.deadLetterUrl },
+    maxReceives: MAX_RECEIVES,
+  });
 };
 
 // ---------------------------------------------------------------------------------------------
 // Lambda's event source mapping, one poll at a time
-
-const receive = (queueUrl = local().sqs.queue.url): Promise<Message[]> => receiveForLambda(local().sqs.queue, queueUrl);
-
-const approximateCount = async (queueUrl: string): Promise<number> => {
-  const attributes = await local().sqs.queue.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 'NaN');
-};
-
-const visibilityTimeoutPasses = (): Promise<void> => delay(1_100);
 
 const noticeIdOfMessage = (m: Message): string => m.MessageAttributes?.noticeId?.StringValue ?? '';
 
@@ -437,30 +293,20 @@ interface Driver {
   readonly beforeInvoke?: (messages: readonly Message[], polls: readonly Poll[]) => void;
 }
 
-/** Polls until the queue is empty (at most `rounds` polls); every poll, in order. */
-const drain = async (driver: Driver, rounds = 30): Promise<Poll[]> => {
-  const polls: Poll[] = [];
-  const { url } = local().sqs.queue;
-  for (let round = 0; round < rounds; round++) {
-    // local-aws-sqs counts the messages in flight too: 0 is every message deleted
-    if ((await approximateCount(url)) === 0) return polls;
-    const messages = await receive();
-    if (messages.length === 0) {
-      await visibilityTimeoutPasses();
-      continue;
-    }
-    clockMs += VISIBILITY_SECONDS * 1000;
-    const { name } = driver.container;
-    if (await driver.intercept?.(messages, polls)) {
-      polls.push({ container: name, messages, invocation: undefined });
-      continue;
-    }
-    driver.beforeInvoke?.(messages, polls);
-    const invocation = await invokeLikeLambda(driver.container.worker, messages, local().sqs.queue, queueArn);
-    polls.push({ container: name, messages, invocation });
-  }
-  throw new Error(`the queue is not empty after ${rounds} polls`);
-};
+/**
+ * Polls until the queue is empty (at most `rounds` polls), each one visibility timeout of the
+ * worker's clock after the one before; every poll, in order.
+ */
+const drain = (driver: Driver, rounds = 30): Promise<Poll[]> =>
+  pollUntilEmpty<Poll>(
+    async (messages, polls) => {
+      const { name } = driver.container;
+      if (await driver.intercept?.(messages, polls)) return { container: name, messages, invocation: undefined };
+      driver.beforeInvoke?.(messages, polls);
+      return { container: name, messages, invocation: await invoke(driver.container.worker, messages) };
+    },
+    { rounds, advanceSeconds: VISIBILITY_SECONDS },
+  );
 
 const until = async (what: string, check: () => Promise<boolean>, ms = 5_000): Promise<void> => {
   const deadline = Date.now() + ms;
@@ -469,8 +315,6 @@ const until = async (what: string, check: () => Promise<boolean>, ms = 5_000): P
     await delay(20);
   }
 };
-
-const stateOf = (m: NoticeMessage): Promise<NoticeState | undefined> => getNoticeState(local().table, m.notice);
 
 // ---------------------------------------------------------------------------------------------
 // What the worker logged
@@ -514,7 +358,7 @@ describe('notice delivery under faults: every due notice delivered exactly once,
     expect(await approximateCount(sqs.queue.url)).toBe(36);
 
     // the notice the dying Lambda hangs on: its webhook takes it, its email never starts
-    const hung = byNoticeId.get(messageOf(accountOf(18), 'ord-18').notice.noticeId);
+    const hung = byNoticeId.get(juneMessageOf(accountOf(18), 'ord-18').notice.noticeId);
     if (hung === undefined) throw new Error('no customer 18');
     expect(hung.plan).toBe('both-zh-en');
     const hungId = hung.message.notice.noticeId;
@@ -551,7 +395,7 @@ describe('notice delivery under faults: every due notice delivered exactly once,
       intercept: async (messages) => {
         if (driver.container.name !== 'c1' || !messages.some((m) => noticeIdOfMessage(m) === hungId)) return false;
         // the Lambda dies mid-batch: the invocation never answers; nothing is deleted
-        void c1(sqsEventOf(messages, queueArn)).catch(() => undefined);
+        void c1(sqsEventOf(messages, queueArn())).catch(() => undefined);
         await Promise.race([
           hangReached,
           delay(5_000).then(() => Promise.reject(new Error('the hung notice was never reached'))),
@@ -642,7 +486,7 @@ describe('notice delivery under faults: every due notice delivered exactly once,
     // in its language; no key twice
     const webhookCustomers = customers.filter((c) => webhookLanguageOf(c.plan) !== undefined);
     const taken = takenByKey(receiver);
-    expect(receiver.requests.every((r) => r.signed)).toBe(true);
+    expect(receiver.requests.every((r) => r.verdict.ok)).toBe(true);
     expect([...taken.keys()].sort()).toEqual(webhookCustomers.map((c) => c.message.notice.noticeId).sort());
     for (const c of webhookCustomers) {
       const [only, ...duplicates] = taken.get(c.message.notice.noticeId) ?? [];
@@ -738,8 +582,8 @@ describe('notice delivery: what reaches the DLQ, and what a redrive does with it
     receiver.failFirst = Number.POSITIVE_INFINITY;
     const ses = fakeSes(0);
     const { table, sqs } = local();
-    const down = messageOf(accountOf(2), 'ord-2');
-    const poison = messageOf(POISON_ACCOUNT, 'ord-99');
+    const down = juneMessageOf(accountOf(2), 'ord-2');
+    const poison = juneMessageOf(POISON_ACCOUNT, 'ord-99');
     const contact = contactOf(accountOf(2), 'webhook-zh', receiver.base);
     await putContactPreferences(table, contact);
     await createNotice(table, down.notice, contact);

@@ -10,92 +10,57 @@
 // June 2026 (contracts/examples/june-43-vs-44): acc-44 is compensated (10 %, 30.00); its claim
 // window is 2026-07-08 … 2026-08-29, so its reminder falls due on 2026-08-22.
 
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_DEV = 'true';
-});
+await vi.hoisted(() => import('../support/lambda-env.ts'));
 
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { acceptedClaimSk, claimPk, reminderPk, reminderSk } from '#adapters/dynamodb/keys.ts';
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import { getNoticeState } from '#adapters/dynamodb/notice-repository.ts';
 import { readWatermark } from '#adapters/dynamodb/registry-repository.ts';
 import { listRemindersDue, REMINDER_CHECKPOINT } from '#adapters/dynamodb/reminder-repository.ts';
-import { getVersion, recordResult } from '#adapters/dynamodb/result-repository.ts';
+import { getVersion } from '#adapters/dynamodb/result-repository.ts';
 import { putBatch } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
-import { makeNoticeQueue, type NoticeQueue } from '#adapters/sqs/notice-queue.ts';
+import type { NoticeQueue } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { dayNumber } from '#domain/local-date.ts';
 import type { CompensationPercent } from '#domain/tiers.ts';
 import type { NotifyOutput } from '#month-end/contracts.ts';
-import { ENGINE_VERSION } from '#month-end/evaluate-account-month.ts';
 import { NoticeTooEarlyError } from '#month-end/notices.ts';
 import { makeHandler as makeNotifyHandler } from '../../functions/month-end-notify-batch.ts';
 import { makeHandler as makeReminderHandler, ReminderRunError } from '../../functions/notice-reminders.ts';
 import { deliverNotice, type NoticeDelivery, parseNoticeMessage } from '../../shared/notices/deliver.ts';
 import { type ReminderRun, type ReminderSettings, reminderDueDay } from '../../shared/notices/reminders.ts';
-import { scanAll, tableFactory } from '../support/dynamo.ts';
-import { closedPort } from '../support/local-http.ts';
-import { evaluateMonth, loadJune, noticeRecords, receiveAll, settingsAt } from '../support/notice-scenario.ts';
+import { scanAll } from '../support/dynamo.ts';
+import { unreachableQueue, useStandIns } from '../support/notice-harness.ts';
+import {
+  evaluateJune,
+  JUNE,
+  noticeRecords,
+  OPENS_AT,
+  receiveAll,
+  recordReport,
+  SCHEDULED_RUN,
+  TIME_ZONE,
+  WINDOW_OPEN_44,
+} from '../support/notice-scenario.ts';
 
-let dynamo: LocalDynamo | undefined;
-const tables = tableFactory(() => {
-  if (!dynamo) throw new Error('dynalite is not started');
-  return dynamo;
-}, 'timing');
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo('timing-0');
-});
-
-afterAll(async () => {
-  tables.destroy();
-  await dynamo?.close();
-});
-
-let sqs: LocalSqs | undefined;
-const queue = (): NoticeQueue => {
-  if (!sqs) throw new Error('the local SQS API is not started');
-  return sqs.queue;
-};
-
-beforeEach(async () => {
-  sqs = await startLocalSqs();
-});
-
-afterEach(async () => {
-  await sqs?.close();
-  sqs = undefined;
-});
+const standIns = useStandIns('timing');
+const queue = (): NoticeQueue => standIns.sqs().queue;
 
 // ---------------------------------------------------------------------------------------------
 
-const JUNE = '2026-06';
-const TIME_ZONE = 'Asia/Shanghai';
-const EVALUATED_AT = '2026-07-01T02:00:00+08:00';
-const SCHEDULED_RUN = 'scheduled-2026-06';
-const OPENS_AT = '2026-07-07T16:00:00.000Z';
 const WINDOW = { opensOn: '2026-07-08', closesOn: '2026-08-29' };
 const REMINDER_DAY = '2026-08-22';
-const WINDOW_OPEN_44 = 'acc-44/ord-44/2026-06/window-open';
 const REMINDER_44 = 'acc-44/ord-44/2026-06/reminder';
 /** acc-44's June, as a notice key (the version counts for corrections only) */
 const key44 = { accountId: 'acc-44', orderId: 'ord-44', month: JUNE, version: 1 };
 
 /** The scheduled month-end of June up to its Wait. */
 const scheduledJune = async (): Promise<Table> => {
-  const { table } = await tables.fresh();
-  await loadJune(table);
-  const { summary } = await evaluateMonth(settingsAt(table, EVALUATED_AT), {
-    month: JUNE,
-    reason: 'scheduled',
-    requestedBy: 'schedule',
-  });
+  const { table } = await standIns.fresh();
+  const { summary } = await evaluateJune(table);
   expect(summary.opensAt).toBe(OPENS_AT);
   return table;
 };
@@ -157,14 +122,10 @@ const recordVersion = async (
     voucher: facts.voucher,
     claimWindow: facts.tier > 0 ? WINDOW : null,
   };
-  const outcome = await recordResult(table, {
+  const outcome = await recordReport(table, report, {
     fingerprint,
-    engineVersion: ENGINE_VERSION,
-    reason: 'recalculation',
-    requestedBy: 'ops',
     runId: 'recalculation-2026-06-test',
     evaluatedAt: '2026-07-20T10:00:00+08:00',
-    report,
   });
   if (outcome.kind !== 'new-version') throw new Error(`not recorded: ${outcome.kind}`);
   return outcome.latest.version;
@@ -387,12 +348,7 @@ describe('reminder: on closesOn − 7, once, while no claim is accepted', () => 
   it('the queue cannot be reached: the run fails naming the service month, the reminder stays pending and the day is read again; the next run sends it once', async () => {
     // arrange
     const table = await notifiedJune();
-    const unreachable = makeNoticeQueue(queue().url, {
-      endpoint: `http://127.0.0.1:${await closedPort()}`,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const unreachable = await unreachableQueue(queue().url);
     try {
       // act
       const failing = remindAt(table, '2026-08-22T09:00:00+08:00', { queue: unreachable });

@@ -10,105 +10,54 @@
 // malformed body is reported (its field named, nothing of the body logged) and, after 5
 // receives, sits in the DLQ.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_DEV = 'true';
-});
+await vi.hoisted(() => import('../support/lambda-env.ts'));
 
-import { GetQueueAttributesCommand, type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
+import { type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   claimNotice,
   createNotice,
-  getNoticeState,
   listNotices,
   markEnqueued,
-  type NoticeRecord,
   type NoticeState,
-  noticeIdOf,
   recordChannelSent,
 } from '#adapters/dynamodb/notice-repository.ts';
-import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
-import type { ServiceMonthReport } from '#domain/evaluate.ts';
-import type { CompensationPercent } from '#domain/tiers.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler } from '../../functions/notice-worker.ts';
 import {
-  type DeliverSettings,
   deliverNotice,
   type NoticeChannel,
   NoticeLeaseLostError,
   OutboxChannel,
   outboxFileName,
 } from '../../shared/notices/deliver.ts';
-import { tableFactory } from '../support/dynamo.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
-import {
-  type Invocation,
-  invokeLikeLambda,
-  receiveForLambda,
-  type SqsWorker,
-  sqsEventOf,
-} from '../support/sqs-event-source.ts';
+import { LEASE_SECONDS, T0, useNoticeWorker, visibilityTimeoutPasses } from '../support/notice-harness.ts';
+import { JUNE, juneMessageOf } from '../support/notice-messages.ts';
+import { type Invocation, type SqsWorker, sqsEventOf } from '../support/sqs-event-source.ts';
 
-let dynamo: LocalDynamo | undefined;
-const tables = tableFactory(() => {
-  if (!dynamo) throw new Error('dynalite is not started');
-  return dynamo;
-}, 'worker');
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo('worker-0');
-});
-
-afterAll(async () => {
-  tables.destroy();
-  await dynamo?.close();
-});
-
-// a fresh queue (and DLQ), table and outbox for every test
-let sqs: LocalSqs | undefined;
-let table: Table | undefined;
-let outbox = '';
-
-beforeEach(async () => {
-  sqs = await startLocalSqs();
-  table = (await tables.fresh()).table;
-  outbox = mkdtempSync(join(tmpdir(), 'notice-outbox-'));
-});
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await sqs?.close();
-  sqs = undefined;
-  rmSync(outbox, { recursive: true, force: true });
-});
-
-const local = (): { sqs: LocalSqs; table: Table } => {
-  if (!sqs || !table) throw new Error('the stand-ins are not started');
-  return { sqs, table };
-};
+// a fresh queue (and DLQ), table and outbox for every test; the worker's clock at T0
+const {
+  local,
+  outbox: outboxDir,
+  queueArn,
+  advance,
+  settingsWith,
+  recordAndQueue,
+  stateOf,
+  receive,
+  invoke,
+  approximateCount,
+  pollUntilEmpty,
+} = useNoticeWorker('worker', { outbox: true });
 
 // ---------------------------------------------------------------------------------------------
 // The controlled clock, the channels that count what they send
 
-const T0 = new Date('2026-07-08T00:00:00+08:00');
-const LEASE_SECONDS = 120;
-let clockMs = T0.getTime();
-beforeEach(() => {
-  clockMs = T0.getTime();
-});
-const advance = (seconds: number): void => {
-  clockMs += seconds * 1000;
-};
 const clockAt = (seconds: number): string => new Date(T0.getTime() + seconds * 1000).toISOString();
 
 /** Sends per notice id, across every channel made by `counting`. */
@@ -116,7 +65,7 @@ type Sends = Map<string, number>;
 
 /** The outbox, counting each send; `fault` runs after the channel took the notice (a crash then). */
 const counting = (sends: Sends, fault?: (noticeId: string, nth: number) => void): NoticeChannel => {
-  const outboxChannel = new OutboxChannel(outbox);
+  const outboxChannel = new OutboxChannel(outboxDir());
   return {
     name: outboxChannel.name,
     serves: () => true,
@@ -129,123 +78,37 @@ const counting = (sends: Sends, fault?: (noticeId: string, nth: number) => void)
   };
 };
 
-const settingsWith = (channel: NoticeChannel): DeliverSettings => ({
-  table: local().table,
-  channels: [channel],
-  now: () => new Date(clockMs),
-  leaseSeconds: LEASE_SECONDS,
-});
-
 // ---------------------------------------------------------------------------------------------
 // Notices recorded and queued as the month-end's NotifyBatch does it
 
-const JUNE = '2026-06';
-
-const reportOf = (
-  accountId: string,
-  orderId: string,
-  tier: CompensationPercent,
-  voucher: string,
-): ServiceMonthReport => ({
-  accountId,
-  orderId,
-  month: JUNE,
-  firstDay: '2026-06-01',
-  lastDay: '2026-06-30',
-  days: 30,
-  totalMinutes: 43_200,
-  unavailableMinutes: 44,
-  excludedMinutes: { '4.4': 10 },
-  observedMinutes: 43_200,
-  availabilityPercent: '99.898148',
-  compensationPercent: tier,
-  fee: '300.00',
-  voucher,
-  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
-  excludedBy: { 'ex-1': 10 },
-});
-
 /** The window-open notice of account acc-<n> (and a correction, v2, when `correction`). */
-const messageOf = (n: number, correction = false): NoticeMessage => {
-  const fields = {
-    kind: correction ? ('correction' as const) : ('window-open' as const),
-    accountId: `acc-${n}`,
-    orderId: `ord-${n}`,
-    month: JUNE,
-    version: correction ? 2 : 1,
-    compensationPercent: correction ? 25 : 10,
-    voucher: correction ? '75.00' : '30.00',
-  };
-  const notice: NoticeRecord = {
-    noticeId: noticeIdOf(fields),
-    ...fields,
-    ...(correction ? { previous: { version: 1, compensationPercent: 10, voucher: '30.00' } } : {}),
-    runId: 'scheduled-2026-06',
-    createdAt: '2026-07-07T16:00:00.000Z',
-  };
-  return {
-    notice,
-    report: reportOf(
-      fields.accountId,
-      fields.orderId,
-      fields.compensationPercent as CompensationPercent,
-      fields.voucher,
-    ),
-  };
-};
-
-/** Records each notice pending, queues it, marks it enqueued. */
-const recordAndQueue = async (messages: readonly NoticeMessage[]): Promise<void> => {
-  const { table, sqs } = local();
-  for (const m of messages) expect(await createNotice(table, m.notice)).toEqual({ created: true });
-  await sendNotices(sqs.queue, messages);
-  for (const m of messages) await markEnqueued(table, m.notice, new Date(m.notice.createdAt));
-};
-
-const stateOf = async (message: NoticeMessage): Promise<NoticeState | undefined> =>
-  getNoticeState(local().table, message.notice);
+const messageOf = (n: number, correction = false): NoticeMessage =>
+  juneMessageOf(
+    `acc-${n}`,
+    `ord-${n}`,
+    correction
+      ? {
+          kind: 'correction',
+          version: 2,
+          compensationPercent: 25,
+          voucher: '75.00',
+          previous: { version: 1, compensationPercent: 10, voucher: '30.00' },
+        }
+      : {},
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Lambda's event source mapping, one poll at a time
 
-let queueArn = '';
-beforeEach(async () => {
-  const { sqs } = local();
-  const attributes = await sqs.queue.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: sqs.queue.url, AttributeNames: ['QueueArn'] }),
-  );
-  queueArn = attributes.Attributes?.QueueArn ?? '';
-  expect(queueArn).toMatch(/^arn:aws:sqs:local:000000000000:notices$/);
+beforeEach(() => {
+  expect(queueArn()).toMatch(/^arn:aws:sqs:local:000000000000:notices$/);
 });
-
-const receive = (queueUrl = local().sqs.queue.url): Promise<Message[]> => receiveForLambda(local().sqs.queue, queueUrl);
 
 type Worker = SqsWorker;
 
-const invoke = (worker: Worker, messages: readonly Message[]): Promise<Invocation> =>
-  invokeLikeLambda(worker, messages, local().sqs.queue, queueArn);
-
-/** The 1 s visibility timeout of the messages received last passes: those not deleted are back. */
-const visibilityTimeoutPasses = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1_100));
-
 /** Polls until the queue is empty (at most `rounds` polls): every invocation, in order. */
-const drain = async (worker: Worker, rounds = 10): Promise<Invocation[]> => {
-  const invocations: Invocation[] = [];
-  for (let round = 0; round < rounds; round++) {
-    if ((await approximateCount(local().sqs.queue.url)) === 0) return invocations;
-    const messages = await receive();
-    if (messages.length === 0) await visibilityTimeoutPasses();
-    else invocations.push(await invoke(worker, messages));
-  }
-  throw new Error(`the queue is not empty after ${rounds} polls`);
-};
-
-const approximateCount = async (queueUrl: string): Promise<number> => {
-  const attributes = await local().sqs.queue.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 'NaN');
-};
+const drain = (worker: Worker, rounds = 10): Promise<Invocation[]> =>
+  pollUntilEmpty((messages) => invoke(worker, messages), { rounds });
 
 /** Both queues empty (local-aws-sqs counts in-flight messages too). */
 const expectQueuesEmpty = async (): Promise<void> => {
@@ -257,9 +120,9 @@ const expectQueuesEmpty = async (): Promise<void> => {
 const messageIdOf = (messages: readonly Message[], noticeId: string): string =>
   messages.find((m) => m.MessageAttributes?.noticeId?.StringValue === noticeId)?.MessageId ?? '';
 
-const outboxFiles = (): string[] => readdirSync(outbox).sort();
+const outboxFiles = (): string[] => readdirSync(outboxDir()).sort();
 const outboxMessage = (noticeId: string): unknown =>
-  JSON.parse(readFileSync(join(outbox, outboxFileName(noticeId)), 'utf8'));
+  JSON.parse(readFileSync(join(outboxDir(), outboxFileName(noticeId)), 'utf8'));
 
 const deliveredOnce = (state: NoticeState | undefined, at: string) =>
   expect(state).toMatchObject({
@@ -376,7 +239,7 @@ describe('notice worker: each notice id delivered once', () => {
     // assert: the outbox holds the notice and report fields only
     expect(invocations.flatMap((i) => i.failed)).toEqual([]);
     expect(outboxMessage(message.notice.noticeId)).toEqual(message);
-    expect(markersIn(readFileSync(join(outbox, outboxFileName(message.notice.noticeId)), 'utf8'))).toEqual([]);
+    expect(markersIn(readFileSync(join(outboxDir(), outboxFileName(message.notice.noticeId)), 'utf8'))).toEqual([]);
     deliveredOnce(await stateOf(message), T0.toISOString());
   });
 
@@ -388,7 +251,7 @@ describe('notice worker: each notice id delivered once', () => {
     const worker = makeHandler(settingsWith(counting(sends)));
     const first = await receive();
     expect(first).toHaveLength(2);
-    expect(await worker(sqsEventOf(first, queueArn))).toEqual({ batchItemFailures: [] });
+    expect(await worker(sqsEventOf(first, queueArn()))).toEqual({ batchItemFailures: [] });
     // act: the deletes never happened; an hour later the messages are back
     advance(3600);
     await visibilityTimeoutPasses();
@@ -495,7 +358,7 @@ describe('notice worker: each notice id delivered once', () => {
     expect(
       await claimNotice(table, message.notice, { token: 'dead-worker', now: T0, leaseSeconds: LEASE_SECONDS }),
     ).toMatchObject({ outcome: 'claimed' });
-    await new OutboxChannel(outbox).send({ ...message, contact: undefined });
+    await new OutboxChannel(outboxDir()).send({ ...message, contact: undefined });
     expect(await recordChannelSent(table, message.notice, 'dead-worker', 'outbox')).toBe(true);
     const sends: Sends = new Map();
     const settings = settingsWith(counting(sends));
@@ -528,7 +391,7 @@ describe('notice worker: each notice id delivered once', () => {
         await stalled.send(delivery);
         advance(LEASE_SECONDS + 1);
         const messages = await receive();
-        expect(await takeover(sqsEventOf(messages, queueArn))).toEqual({ batchItemFailures: [] });
+        expect(await takeover(sqsEventOf(messages, queueArn()))).toEqual({ batchItemFailures: [] });
       },
     };
     // act

@@ -9,7 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -21,7 +21,6 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import {
   claimNotice,
   createNotice,
@@ -35,48 +34,18 @@ import {
 import { putOrder } from '#adapters/dynamodb/registry-repository.ts';
 import { getVersion, recordResult } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { notifyBatch } from '#month-end/notices.ts';
 import { tempDir } from '../support/cli.ts';
-import { scanAll, type TestTable, tableFactory } from '../support/dynamo.ts';
-import { evaluateMonth, loadJune, receiveAll, settingsAt } from '../support/notice-scenario.ts';
+import { scanAll, type TestTable } from '../support/dynamo.ts';
+import { useStandIns } from '../support/notice-harness.ts';
+import { evaluateJune, JUNE, OPENS_AT, receiveAll, TIME_ZONE, WINDOW_OPEN_44 } from '../support/notice-scenario.ts';
 import { linesOf, type MainRun, runMain, STACK_TRACE } from '../support/run-main.ts';
 
-let dynamo: LocalDynamo | undefined;
-const tables = tableFactory(() => {
-  if (!dynamo) throw new Error('dynalite is not started');
-  return dynamo;
-}, 'notices-verbs');
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo('notices-verbs-0');
-});
-
-afterAll(async () => {
-  tables.destroy();
-  await dynamo?.close();
-});
-
-let sqs: LocalSqs | undefined;
-const local = (): LocalSqs => {
-  if (!sqs) throw new Error('the local SQS API is not started');
-  return sqs;
-};
-
-beforeEach(async () => {
-  sqs = await startLocalSqs();
-});
-
-afterEach(async () => {
-  await sqs?.close();
-  sqs = undefined;
-});
+const standIns = useStandIns('notices-verbs');
+/** this test's embedded SQS API: the notice queue and its DLQ */
+const local = standIns.sqs;
 
 // ---------------------------------------------------------------------------------------------
-
-const JUNE = '2026-06';
-const OPENS_AT = '2026-07-07T16:00:00.000Z';
-const WINDOW_OPEN_44 = 'acc-44/ord-44/2026-06/window-open';
 
 /** Exit 2, nothing on stdout, `error: <option>: …` on stderr, never a stack trace. */
 const expectBadOption = (run: MainRun, option: string, problem: RegExp): void => {
@@ -90,15 +59,10 @@ const expectBadOption = (run: MainRun, option: string, problem: RegExp): void =>
 
 /** June evaluated and notified when its windows open: acc-44's window-open enqueued. */
 const notifiedJune = async (): Promise<TestTable> => {
-  const t = await tables.fresh();
-  await loadJune(t.table);
-  const { planned } = await evaluateMonth(settingsAt(t.table, '2026-07-01T02:00:00+08:00'), {
-    month: JUNE,
-    reason: 'scheduled',
-    requestedBy: 'schedule',
-  });
+  const t = await standIns.fresh();
+  const { planned } = await evaluateJune(t.table);
   await notifyBatch(
-    { table: t.table, queue: local().queue, timeZone: 'Asia/Shanghai', now: () => new Date(OPENS_AT) },
+    { table: t.table, queue: local().queue, timeZone: TIME_ZONE, now: () => new Date(OPENS_AT) },
     { runId: planned.runId, batch: 0, month: JUNE, opensAt: OPENS_AT },
   );
   expect((await receiveAll(local().queue)).map((q) => q.message.notice.noticeId)).toEqual([WINDOW_OPEN_44]);
@@ -233,7 +197,7 @@ describe('sla notices list', () => {
     ['--month', ['--month', '2026-13'], /./],
     ['--account', ['--account', 'a b'], /characters outside/],
   ])('a bad %s: exit 2 naming it, nothing read', async (option, args, problem) => {
-    const t = await tables.fresh();
+    const t = await standIns.fresh();
     expectBadOption(await runMain(['notices', 'list', ...args, ...t.storeArgs]), option, problem);
   });
 });
@@ -489,7 +453,7 @@ describe('sla notices preview', () => {
     ],
     ['--order', ['--account', 'acc-44', '--month', JUNE, '--order', 'a/b'], /characters outside/],
   ])('a missing or bad %s: exit 2 naming it', async (option, args, problem) => {
-    const t = await tables.fresh();
+    const t = await standIns.fresh();
     expectBadOption(await runMain(['notices', 'preview', ...args, ...t.storeArgs]), option, problem);
   });
 });

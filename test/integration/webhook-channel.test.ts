@@ -5,20 +5,11 @@
 // webhook among its channels: an account whose contact preferences ask for a webhook gets the
 // notice at the receiver once, across a failed attempt, a redelivery and a duplicate message.
 
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_DEV = 'true';
-});
+await vi.hoisted(() => import('../support/lambda-env.ts'));
 
-import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
-import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import {
   createNotice,
   getNoticeState,
@@ -28,132 +19,31 @@ import {
   noticeIdOf,
 } from '#adapters/dynamodb/notice-repository.ts';
 import { type ContactPreferences, putContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
-import type { Table } from '#adapters/dynamodb/table.ts';
-import { type LocalSqs, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
-import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler, workerSettings } from '../../functions/notice-worker.ts';
-import {
-  type DeliverSettings,
-  type NoticeDelivery,
-  OutboxChannel,
-  outboxFileName,
-} from '../../shared/notices/deliver.ts';
-import { type SignatureVerdict, verifySignature } from '../../shared/notices/signature.ts';
+import { type NoticeDelivery, OutboxChannel, outboxFileName } from '../../shared/notices/deliver.ts';
 import {
   WebhookChannel,
   type WebhookChannelSettings,
   WebhookRejectedError,
   WebhookUnavailableError,
 } from '../../shared/notices/webhook-channel.ts';
-import { tableFactory } from '../support/dynamo.ts';
-import { closedPort, type LocalServer, startHttpServer } from '../support/local-http.ts';
+import { closedPort } from '../support/local-http.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
-import { invokeLikeLambda, receiveForLambda, type SqsWorker } from '../support/sqs-event-source.ts';
+import { LEASE_SECONDS, useNoticeWorker, useWorkerEnv } from '../support/notice-harness.ts';
+import { JUNE, juneMessageOf } from '../support/notice-messages.ts';
+import type { SqsWorker } from '../support/sqs-event-source.ts';
+import { useWebhookReceivers } from '../support/webhook-receiver.ts';
 
 const SECRET = 'whsec-integration-5c2e';
 
 // ---------------------------------------------------------------------------------------------
-// The receiver
+// The receiver (test/support/webhook-receiver.ts), and a notice as the worker hands it to a channel
 
-/** What the receiver answers to its n-th request (1-based): a status, a redirect, or nothing. */
-type Answer = number | { readonly status: number; readonly location: string } | 'hang';
+const startReceiver = useWebhookReceivers(SECRET);
 
-interface Received {
-  readonly path: string;
-  readonly method: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  readonly verdict: SignatureVerdict;
-}
-
-interface Receiver {
-  readonly url: string;
-  readonly requests: Received[];
-  /** Idempotency-Key → the body first taken under it: each key taken once */
-  readonly accepted: Map<string, string>;
-  close(): Promise<void>;
-}
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
-
-const servers: LocalServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-const startReceiver = async (script: (n: number) => Answer): Promise<Receiver> => {
-  const requests: Received[] = [];
-  const accepted = new Map<string, string>();
-  const server = await startHttpServer(async (req, res) => {
-    const body = await readBody(req);
-    const verdict = verifySignature(req.headers['x-tcmpp-signature'], body, SECRET, new Date());
-    requests.push({ path: req.url ?? '', method: req.method ?? '', headers: req.headers, body, verdict });
-    if (!verdict.ok) {
-      res.writeHead(401).end();
-      return;
-    }
-    const answer = script(requests.length);
-    if (answer === 'hang') return; // no answer: the connection stays open until the client gives up
-    if (typeof answer !== 'number') {
-      res.writeHead(answer.status, { location: answer.location }).end();
-      return;
-    }
-    const key = req.headers['idempotency-key'];
-    if (answer >= 200 && answer < 300 && typeof key === 'string' && !accepted.has(key)) accepted.set(key, body);
-    res.writeHead(answer, { 'content-type': 'text/plain' }).end(`answer ${answer}`);
-  });
-  servers.push(server);
-  return { url: `${server.url}/hooks/sla`, requests, accepted, close: () => server.close() };
-};
-
-// ---------------------------------------------------------------------------------------------
-// A notice and its report, as the worker hands them to a channel
-
-const JUNE = '2026-06';
-
-const reportOf = (accountId: string, orderId: string): ServiceMonthReport => ({
-  accountId,
-  orderId,
-  month: JUNE,
-  firstDay: '2026-06-01',
-  lastDay: '2026-06-30',
-  days: 30,
-  totalMinutes: 43_200,
-  unavailableMinutes: 44,
-  excludedMinutes: { '4.4': 10 },
-  observedMinutes: 43_200,
-  availabilityPercent: '99.898148',
-  compensationPercent: 10,
-  fee: '300.00',
-  voucher: '30.00',
-  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
-  excludedBy: { 'ex-1': 10 },
-});
-
-const messageOf = (n: number): NoticeMessage => {
-  const fields = {
-    kind: 'window-open' as const,
-    accountId: `acc-${n}`,
-    orderId: `ord-${n}`,
-    month: JUNE,
-    version: 1,
-    compensationPercent: 10,
-    voucher: '30.00',
-  };
-  const notice: NoticeRecord = {
-    noticeId: noticeIdOf(fields),
-    ...fields,
-    runId: 'scheduled-2026-06',
-    createdAt: '2026-07-07T16:00:00.000Z',
-  };
-  return { notice, report: reportOf(fields.accountId, fields.orderId) };
-};
+const messageOf = (n: number): NoticeMessage => juneMessageOf(`acc-${n}`, `ord-${n}`);
 
 const contactOf = (accountId: string, ...webhooks: [url: string, language: 'zh-CN' | 'en'][]): ContactPreferences => ({
   accountId,
@@ -480,91 +370,18 @@ describe('webhook channel: answers and failures', () => {
 // The worker with the webhook among its channels, on dynalite and local-aws-sqs
 
 describe('notice worker with the webhook channel', () => {
-  let dynamo: LocalDynamo | undefined;
-  const tables = tableFactory(() => {
-    if (!dynamo) throw new Error('dynalite is not started');
-    return dynamo;
-  }, 'webhook');
-  let sqs: LocalSqs | undefined;
-  let table: Table | undefined;
-  let outbox = '';
-  let queueArn = '';
   // the leases follow a controlled clock; the signature, the wall clock (the receiver checks it)
-  const T0 = new Date('2026-07-08T00:00:00+08:00');
-  const LEASE_SECONDS = 120;
-  let clockMs = T0.getTime();
+  const harness = useNoticeWorker('webhook', { outbox: true });
+  const { local, outbox, recordAndQueue, receive, invoke, approximateCount, pollUntilEmpty } = harness;
 
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo('webhook-0');
-  });
-  afterAll(async () => {
-    tables.destroy();
-    await dynamo?.close();
-  });
-  beforeEach(async () => {
-    clockMs = T0.getTime();
-    sqs = await startLocalSqs();
-    table = (await tables.fresh()).table;
-    outbox = mkdtempSync(join(tmpdir(), 'webhook-outbox-'));
-    const attributes = await sqs.queue.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: sqs.queue.url, AttributeNames: ['QueueArn'] }),
-    );
-    queueArn = attributes.Attributes?.QueueArn ?? '';
-  });
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await sqs?.close();
-    sqs = undefined;
-    rmSync(outbox, { recursive: true, force: true });
-  });
-
-  const local = (): { sqs: LocalSqs; table: Table } => {
-    if (!sqs || !table) throw new Error('the stand-ins are not started');
-    return { sqs, table };
-  };
-
-  const settingsWith = (webhook: WebhookChannel): DeliverSettings => ({
-    table: local().table,
-    channels: [new OutboxChannel(outbox), webhook],
-    now: () => new Date(clockMs),
-    leaseSeconds: LEASE_SECONDS,
-  });
-
-  const recordAndQueue = async (messages: readonly NoticeMessage[]): Promise<void> => {
-    const { table, sqs } = local();
-    for (const m of messages) await createNotice(table, m.notice);
-    await sendNotices(sqs.queue, messages);
-    for (const m of messages) await markEnqueued(table, m.notice, new Date(m.notice.createdAt));
-  };
-
-  const receive = (): Promise<Message[]> => receiveForLambda(local().sqs.queue);
-
-  /** Lambda's event source mapping: the handler called, the messages it did not report deleted. */
-  const invoke = async (worker: SqsWorker, messages: readonly Message[]): Promise<readonly string[]> =>
-    (await invokeLikeLambda(worker, messages, local().sqs.queue, queueArn)).failed;
-
-  const approximateCount = async (queueUrl: string): Promise<number> => {
-    const attributes = await local().sqs.queue.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 'NaN');
-  };
+  const settingsWith = (webhook: WebhookChannel) => harness.settingsWith(new OutboxChannel(outbox()), webhook);
 
   /** Polls until the queue is empty; before each poll the clock passes the lease of the one before. */
-  const drain = async (worker: SqsWorker, rounds = 8): Promise<(readonly string[])[]> => {
-    const failures: (readonly string[])[] = [];
-    for (let round = 0; round < rounds; round++) {
-      if ((await approximateCount(local().sqs.queue.url)) === 0) return failures;
-      const messages = await receive();
-      if (messages.length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 1_100));
-        continue;
-      }
-      clockMs += (LEASE_SECONDS + 1) * 1000;
-      failures.push(await invoke(worker, messages));
-    }
-    throw new Error(`the queue is not empty after ${rounds} polls`);
-  };
+  const drain = (worker: SqsWorker): Promise<(readonly string[])[]> =>
+    pollUntilEmpty(async (messages) => (await invoke(worker, messages)).failed, {
+      rounds: 8,
+      advanceSeconds: LEASE_SECONDS + 1,
+    });
 
   it('an account asking for a webhook gets the notice there once: across a 503, a duplicate message and a redelivery; another account only in the outbox', async () => {
     // arrange: acc-1 asks for a webhook (which fails its first request), acc-2 for email only;
@@ -602,7 +419,7 @@ describe('notice worker with the webhook channel', () => {
       status: 'delivered',
       deliveredChannels: ['outbox'],
     });
-    expect(readdirSync(outbox).sort()).toEqual([one, two].map((m) => outboxFileName(m.notice.noticeId)).sort());
+    expect(readdirSync(outbox()).sort()).toEqual([one, two].map((m) => outboxFileName(m.notice.noticeId)).sort());
 
     // act 2: the message delivered again (its delete lost)
     await sendNotices(sqs.queue, [one]);
@@ -626,7 +443,7 @@ describe('notice worker with the webhook channel', () => {
     const worker = makeHandler(settingsWith(channelWith()));
     // act
     const messages = await receive();
-    const failed = await invoke(worker, messages);
+    const { failed } = await invoke(worker, messages);
     // assert: one request, the message back for the queue's retries (then the DLQ)
     expect(failed).toEqual(messages.map((m) => m.MessageId));
     expect(receiver.requests).toHaveLength(1);
@@ -656,11 +473,11 @@ describe('notice worker with the webhook channel', () => {
       maxReceives: 5,
     });
     // act: one receive; the message is not reported (the DLQ holds it), so it is deleted
-    const failed = await invoke(worker, await receive());
+    const { failed } = await invoke(worker, await receive());
     // assert
     expect(failed).toEqual([]);
     expect(await approximateCount(sqs.queue.url)).toBe(0);
-    const dead = await receiveForLambda(sqs.queue, sqs.deadLetterUrl);
+    const dead = await receive(sqs.deadLetterUrl);
     expect(dead).toHaveLength(1);
     expect(dead[0]?.MessageAttributes?.failureCode?.StringValue).toBe('WEBHOOK_REJECTED');
     expect(dead[0]?.MessageAttributes?.noticeId?.StringValue).toBe(one.notice.noticeId);
@@ -670,7 +487,7 @@ describe('notice worker with the webhook channel', () => {
     // this attempt reads the preferences as they are now, and delivers once, to the new webhook
     await putContactPreferences(table, contactOf('acc-1', [fixed.url, 'en']));
     await sendNotices(sqs.queue, [one]);
-    expect(await invoke(worker, await receive())).toEqual([]);
+    expect((await invoke(worker, await receive())).failed).toEqual([]);
     expect((await getNoticeState(table, one.notice))?.status).toBe('delivered');
     expect(refusing.requests).toHaveLength(1);
     expect(fixed.accepted.size).toBe(1);
@@ -684,7 +501,7 @@ describe('notice worker with the webhook channel', () => {
     await createNotice(table, one.notice, contactOf('acc-1', [receiver.url, 'zh-CN']));
     await sendNotices(local().sqs.queue, [one]);
     // act
-    const failed = await invoke(makeHandler(settingsWith(channelWith())), await receive());
+    const { failed } = await invoke(makeHandler(settingsWith(channelWith())), await receive());
     // assert: delivered to the kept webhook, though the account has no stored preferences
     expect(failed).toEqual([]);
     expect(receiver.accepted.size).toBe(1);
@@ -693,19 +510,15 @@ describe('notice worker with the webhook channel', () => {
 });
 
 describe('notice worker configuration: the webhook channel', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-  });
-  const workerEnv = { TABLE_NAME: 'sla-table', OUTBOX_DIR: '/tmp/sla-outbox' };
+  const workerEnv = useWorkerEnv();
 
   it('with WEBHOOK_SECRET_ID: the outbox and the webhook', () => {
-    process.env = { ...saved, ...workerEnv, WEBHOOK_SECRET_ID: 'sla/webhook-signing' };
+    workerEnv({ WEBHOOK_SECRET_ID: 'sla/webhook-signing' });
     expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox', 'webhook']);
   });
 
   it('without it: the outbox only', () => {
-    process.env = { ...saved, ...workerEnv };
+    workerEnv();
     delete process.env.WEBHOOK_SECRET_ID;
     expect(workerSettings().channels.map((c) => c.name)).toEqual(['outbox']);
   });

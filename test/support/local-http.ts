@@ -1,5 +1,6 @@
-// Real HTTP servers on 127.0.0.1 for the ingestion integration tests: a scripted probe feed and
-// scripted account endpoints. Every server is closed by the test that started it.
+// Real HTTP servers on 127.0.0.1 for the integration tests: a scripted probe feed, scripted account
+// endpoints, SES's API, the customers' webhook receivers. Every server is closed by the test that
+// started it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -32,6 +33,13 @@ export const startHttpServer = async (handler: Handler): Promise<LocalServer> =>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+};
+
+/** The request's body, whole, as UTF-8. */
+export const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 };
 
 /** A loopback port nobody listens on: a call to it is refused. */

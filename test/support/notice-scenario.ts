@@ -1,19 +1,36 @@
 // The month-end up to its notices, on a store and the embedded SQS API: the june example loaded,
-// the month evaluated by the month-end steps at a chosen time, and what the notice queue holds.
+// the month evaluated by the month-end steps at a chosen time (the scheduled run of 1 July, or
+// versions recorded by hand), and what the notice queue holds.
+//
+// June 2026 (contracts/examples/june-43-vs-44): acc-43 met, acc-44 10 % (30.00). The scheduled run
+// evaluates the month on 1 July; its claim windows open on 2026-07-08 (the 5th business day of
+// July is the 7th), at 00:00 Asia/Shanghai = 2026-07-07T16:00Z.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { StoredNotice } from '#adapters/dynamodb/notice-repository.ts';
 import type { OrderRecord } from '#adapters/dynamodb/registry-repository.ts';
+import { type RecordOutcome, recordResult } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import type { NoticeMessage, NoticeQueue } from '#adapters/sqs/notice-queue.ts';
+import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import type { MonthEndInput, PlanOutput, SummaryOutput } from '#month-end/contracts.ts';
+import { ENGINE_VERSION } from '#month-end/evaluate-account-month.ts';
 import { evaluateBatch, type MonthEndSettings, plan, summarise } from '#month-end/month-end-steps.ts';
 import { CONTRACTS } from './cli.ts';
 import { scanAll } from './dynamo.ts';
+import { JUNE } from './notice-messages.ts';
 import { loadScenario } from './store-scenario.ts';
 
+export { JUNE };
 export const JUNE_SCENARIO = join(CONTRACTS, 'examples', 'june-43-vs-44.scenario.json');
+export const TIME_ZONE = 'Asia/Shanghai';
+/** when the scheduled run of June evaluates it */
+export const EVALUATED_AT = '2026-07-01T02:00:00+08:00';
+export const SCHEDULED_RUN = 'scheduled-2026-06';
+/** 2026-07-08 00:00 Asia/Shanghai: June's claim windows open */
+export const OPENS_AT = '2026-07-07T16:00:00.000Z';
+export const WINDOW_OPEN_44 = 'acc-44/ord-44/2026-06/window-open';
 
 /** acc-43 (43 minutes: met) and acc-44 (44 minutes: 10 %) in 2026-06, orders and probes stored. */
 export const loadJune = async (table: Table): Promise<void> => {
@@ -27,7 +44,7 @@ export const loadJune = async (table: Table): Promise<void> => {
 /** The month-end settings the stack deploys, with the clock at `now`. */
 export const settingsAt = (table: Table, now: string, batchSize = 100): MonthEndSettings => ({
   table,
-  timeZone: 'Asia/Shanghai',
+  timeZone: TIME_ZONE,
   batchSize,
   maintenanceMinNoticeHours: 0,
   coverageMinPercent: 90,
@@ -43,6 +60,34 @@ export const evaluateMonth = async (
   const batches = [];
   for (const batch of planned.batches) batches.push(await evaluateBatch(settings, batch));
   return { planned, summary: summarise(settings, { month: planned.month, runId: planned.runId, batches }) };
+};
+
+/** June loaded into `table` and evaluated by the scheduled run (on 1 July) up to its Wait. */
+export const evaluateJune = async (table: Table): Promise<{ planned: PlanOutput; summary: SummaryOutput }> => {
+  await loadJune(table);
+  return evaluateMonth(settingsAt(table, EVALUATED_AT), { month: JUNE, reason: 'scheduled', requestedBy: 'schedule' });
+};
+
+/**
+ * A version of `report` recorded by hand (recordResult), as a run records it: by the scheduled run
+ * (the default), or by a recalculation when `runId` names another run.
+ */
+export const recordReport = (
+  table: Table,
+  report: ServiceMonthReport,
+  record: { readonly fingerprint: string; readonly runId?: string; readonly evaluatedAt?: string },
+): Promise<RecordOutcome> => {
+  const { fingerprint, runId = SCHEDULED_RUN, evaluatedAt = EVALUATED_AT } = record;
+  const scheduled = runId === SCHEDULED_RUN;
+  return recordResult(table, {
+    fingerprint,
+    engineVersion: ENGINE_VERSION,
+    reason: scheduled ? 'scheduled' : 'recalculation',
+    requestedBy: scheduled ? 'schedule' : 'ops',
+    runId,
+    evaluatedAt,
+    report,
+  });
 };
 
 export interface QueuedNotice {

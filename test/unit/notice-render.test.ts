@@ -14,28 +14,15 @@ import {
 } from '../../shared/notices/render.ts';
 import { webhookNoticeOf } from '../../shared/notices/webhook-channel.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
+import { JUNE, juneReportOf } from '../support/notice-messages.ts';
 
-const JUNE = '2026-06';
-
-const reportOf = (overrides: Partial<ServiceMonthReport> = {}): ServiceMonthReport => ({
-  accountId: 'acc-1',
-  orderId: 'ord-1',
-  month: JUNE,
-  firstDay: '2026-06-01',
-  lastDay: '2026-06-30',
-  days: 30,
-  totalMinutes: 43_200,
-  unavailableMinutes: 44,
-  excludedMinutes: { '4.4': 10, '4.1': 7 },
-  observedMinutes: 43_200,
-  availabilityPercent: '99.898148',
-  compensationPercent: 10,
-  fee: '300.00',
-  voucher: '30.00',
-  claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29' },
-  excludedBy: { 'ex-1': 10, 'mnt-1': 7 },
-  ...overrides,
-});
+/** acc-1's June, 7 of its minutes excluded under 4.1 besides the 10 under 4.4. */
+const reportOf = (overrides: Partial<ServiceMonthReport> = {}): ServiceMonthReport =>
+  juneReportOf('acc-1', 'ord-1', {
+    excludedMinutes: { '4.4': 10, '4.1': 7 },
+    excludedBy: { 'ex-1': 10, 'mnt-1': 7 },
+    ...overrides,
+  });
 
 const noticeOf = (kind: NoticeKind, overrides: Partial<NoticeRecord> = {}): NoticeRecord => {
   const fields = {
