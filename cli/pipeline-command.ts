@@ -7,7 +7,8 @@
 //   3. ingest the probes through ProbeIngest (with a seed: shuffled, duplicated, in random batches);
 //   4. run the month-end state machine locally for every calendar month the orders cover; its
 //      notices go to the embedded notice queue, and from it to DIR/outbox/ (one file a notice);
-//   5. build the report from the stored results: service months, claims judged, counts, warnings.
+//   5. build the report from the stored results: service months, claims judged, counts, warnings;
+//      and each month's report (shared/report) as DIR/<month>/report.html and report.en.html.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,6 +99,7 @@ export const pipelineCommand = (io: Io): Command =>
       const sqs = await startLocalSqs();
       let report: Report;
       let notices = 0;
+      const monthReports: string[] = [];
       try {
         const { table } = local;
         for (const o of raw.orders ?? []) await repo.putOrder(table, o as Parameters<typeof repo.putOrder>[1]);
@@ -181,6 +183,23 @@ export const pipelineCommand = (io: Io): Command =>
           droppedFields,
           warnings: offline.report.warnings,
         };
+        // the month report of each month shown: DIR/<month>/report.html, report.en.html
+        const { buildMonthReportModel } = await import('../shared/report/build-model.ts');
+        const { writeMonthReport } = await import('../shared/report/write-report.ts');
+        for (const month of [...new Set(shown.map((m) => m.report.month))].sort()) {
+          const model = await buildMonthReportModel({
+            table,
+            month,
+            timeZone: zone,
+            claimsOf: async (accountId, m) =>
+              claims.flatMap((c) =>
+                c.accountId === accountId && c.month === m && typeof c.orderId === 'string'
+                  ? [{ orderId: c.orderId, accepted: c.accepted, ...(c.accepted ? {} : { reason: c.reason }) }]
+                  : [],
+              ),
+          });
+          monthReports.push((await writeMonthReport(join(options.out, month), model)).html['zh-CN']);
+        }
       } finally {
         await sqs.close();
         await local.close();
@@ -190,6 +209,6 @@ export const pipelineCommand = (io: Io): Command =>
       writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
       io.stdout(
         `pipeline: ${report.serviceMonths.length} service months, ${report.claims.length} claims → ${file}; ` +
-          `${notices} notices → ${join(options.out, 'outbox')}\n`,
+          `${notices} notices → ${join(options.out, 'outbox')}; month reports: ${monthReports.join(', ') || 'none'}\n`,
       );
     });

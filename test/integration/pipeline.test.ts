@@ -83,6 +83,21 @@ describe('sla pipeline', () => {
       report: { claimWindow: { opensOn: string } };
     };
     expect([notice.report.claimWindow.opensOn]).toEqual(opensOn(report));
+    // the month report of the stored results, in both languages, with the claim's verdict
+    const model = JSON.parse(readFileSync(join(out, '2026-06', 'report-model.json'), 'utf8')) as {
+      rows: { accountId: string; compensationPercent: number; claims?: unknown }[];
+    };
+    expect(model.rows.map((r) => [r.accountId, r.compensationPercent])).toEqual(
+      (report as unknown as { serviceMonths: { accountId: string; compensationPercent: number }[] }).serviceMonths.map(
+        (m) => [m.accountId, m.compensationPercent],
+      ),
+    );
+    for (const file of ['report.html', 'report.en.html']) {
+      const html = readFileSync(join(out, '2026-06', file), 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).not.toMatch(/<script|https?:\/\//);
+    }
+    expect(run.stdout).toContain(join(out, '2026-06', 'report.html'));
   });
 
   it('a bad scenario: exit 2 with the error lines of sla evaluate, no report', async () => {
