@@ -14,13 +14,19 @@
 //   2. deliver through each channel that serves the account's contact preferences and has not
 //      taken the notice under an earlier lease; each channel that takes it is recorded under the
 //      token, so a worker that dies between two channels does not send the first one again.
+//      A channel that sends a notice in parts (an email per language group, a POST per webhook)
+//      records each part the medium took, under the token too (`<channel>/<part>` beside the
+//      channel names in sentChannels), and is handed the parts recorded before (`sentParts`):
+//      a worker — in any container — that dies or fails between two parts does not send the
+//      first one again.
 //   3. mark delivered — status, when, channels — conditional on the token.
 //
 // Sizing: function timeout ≤ lease ≤ queue visibility timeout. A worker that is still running
 // holds its lease; a message that comes back finds the lease of a worker that died expired, and is
-// delivered then. What remains is a worker that stalls past its lease after a channel took the
-// notice and before that is recorded: a channel is idempotent per notice id where its medium lets
-// it be (the outbox: one file per id; a webhook: the id as idempotency key).
+// delivered then. What remains is a worker that stalls or dies after the medium took a channel (or
+// a part) and before that is recorded, or whose answer from the medium never came: a channel is
+// idempotent per notice id where its medium lets it be (the outbox: one file per id; a webhook:
+// the id as idempotency key; SES has none — see email-channel.ts).
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -43,12 +49,27 @@ import { outboxFileName } from './outbox-file.ts';
 // ---------------------------------------------------------------------------------------------
 // Channels
 
-/** What a channel gets: the notice, the facts of the version it announces, where the account wants it. */
+/**
+ * What a channel gets: the notice, the facts of the version it announces, where the account wants
+ * it; and, for a channel that sends in parts, the parts taken under earlier leases and a way to
+ * record each one it sends now.
+ */
 export interface NoticeDelivery {
   readonly notice: NoticeRecord;
   readonly report: ServiceMonthReport;
   /** undefined: the account stored no contact preferences */
   readonly contact: ContactPreferences | undefined;
+  /** the parts of this channel recorded under earlier leases (in any container): not sent again */
+  readonly sentParts: readonly string[];
+  /**
+   * Records that the medium took `part` — a name stable across attempts at the notice, not empty
+   * ('zh-CN/0'), never a personal datum nor a secret: it is stored on the record — under this
+   * worker's lease. NoticeLeaseLostError when the lease is no longer this worker's: the channel
+   * stops there (another worker delivers). `last`: no part of this channel follows in this send;
+   * when the channel is also the notice's last, the delivered write records it all, so the part
+   * costs no write of its own.
+   */
+  recordPart(part: string, options?: { readonly last?: boolean }): Promise<void>;
 }
 
 export interface NoticeChannel {
@@ -59,6 +80,8 @@ export interface NoticeChannel {
   /**
    * Renders and sends the notice; resolves once the medium took it. Idempotent per notice id
    * where the medium allows it; throws when the medium did not take it (the message is retried).
+   * A channel that sends in parts skips `delivery.sentParts` and awaits `delivery.recordPart`
+   * after each part the medium took; one that sends once ignores both.
    */
   send(delivery: NoticeDelivery): Promise<void>;
 }
@@ -294,14 +317,31 @@ export const deliverNotice = async (settings: DeliverSettings, message: NoticeMe
     throw new NoticeUndeliverableError(
       `notice ${noticeId}: no channel serves account ${state.notice.accountId}'s contact preferences`,
     );
-  const delivery: NoticeDelivery = { notice: state.notice, report: message.report, contact };
+  // a whole channel is recorded by its name, a part of one as `<channel>/<part>`
   const resumed = serving.filter((c) => state.sentChannels.includes(c.name)).map((c) => c.name);
   const pending = serving.filter((c) => !resumed.includes(c.name));
+  const deliveryFor = (channel: NoticeChannel): NoticeDelivery => {
+    const prefix = `${channel.name}/`;
+    return {
+      notice: state.notice,
+      report: message.report,
+      contact,
+      sentParts: state.sentChannels.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)),
+      recordPart: async (part, options) => {
+        if (part === '') throw new RangeError(`notice ${noticeId}: channel ${channel.name} recorded an empty part`);
+        if (options?.last === true && channel === pending.at(-1)) return;
+        if (!(await recordChannelSent(table, message.notice, token, `${prefix}${part}`)))
+          throw new NoticeLeaseLostError(
+            `notice ${noticeId}: another worker took the lease during channel ${channel.name} (after part ${part})`,
+          );
+      },
+    };
+  };
   for (const channel of pending) {
     // past the lease another worker may deliver: stop rather than send alongside it
     if (settings.now().getTime() >= leaseUntil)
       throw new NoticeLeaseLostError(`notice ${noticeId}: the lease expired before channel ${channel.name}`);
-    await channel.send(delivery);
+    await channel.send(deliveryFor(channel));
     // the last channel is recorded by markDelivered, in the same write
     if (channel === pending.at(-1)) break;
     if (!(await recordChannelSent(table, message.notice, token, channel.name)))

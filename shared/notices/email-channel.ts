@@ -22,15 +22,22 @@
 // second email. What keeps a notice to one email per group:
 //   - the worker records the channel as sent once send() returns (deliver.ts), so a message
 //     redelivered after that never comes here again;
+//   - each group is a part of the notice, `<language>/<index of the group in its language>`
+//     ('zh-CN/0'): once SES took it, it is recorded on the notice's record in DynamoDB under the
+//     worker's lease (delivery.recordPart), and every later attempt — in this container or any
+//     other, after a cold start, a failure at a later group, a crash — skips it
+//     (delivery.sentParts). A group recorded stays sent when the customer changes the addresses
+//     of its language afterwards (a redrive after a fix sends the groups not taken, not those);
 //   - within one send(), each group is retried on its own: a group taken is never sent again
 //     because a later group failed;
-//   - across send() calls in one container (the message back after a failure at a later group),
-//     the groups taken are remembered by (notice id, language, addresses) — a digest, not the
-//     addresses — and skipped.
-// What remains: a message that comes back to another container (or after a cold start) after a
-// group was taken and a later one failed sends that group again; and an attempt that timed out
-// after SES took it is sent again by the next attempt. Both are rare and the copy is the same
-// notice; the other way — a notice lost — would be worse.
+//   - the container also remembers the groups SES took — by (notice id, language, addresses), a
+//     digest, not the addresses — for the one case the record misses: SES took the group and the
+//     write recording it failed (DynamoDB unavailable, or the lease lost to another worker). A
+//     retry in the same container then skips the group, and records it under its own lease.
+// What remains: SES took a group and its answer never came (a timeout, a connection reset): the
+// next attempt sends it again; and SES took a group whose record failed (above) and the message
+// comes back to another container. Both are rare and the copy is the same notice; the other
+// way — a notice lost — would be worse.
 //
 // The SDK client's own retries should be off (maxAttempts: 1, functions/notice-worker.ts): the
 // retries are here, so their count and their waits are known and fit the function's timeout.
@@ -172,8 +179,13 @@ const classify = (e: unknown): Verdict => {
 
 interface Group {
   readonly language: Language;
+  /** the group's place among the groups of its language (0 unless it has more than 50 addresses) */
+  readonly index: number;
   readonly addresses: readonly string[];
 }
+
+/** The part of the notice a group is, as recorded on the notice ('zh-CN/0'): no address in it. */
+export const emailPartOf = (group: Pick<Group, 'language' | 'index'>): string => `${group.language}/${group.index}`;
 
 const emailsOf = (contact: ContactPreferences | undefined) =>
   (contact?.channels ?? []).flatMap((c) => (c.kind === 'email' ? [c] : []));
@@ -194,6 +206,7 @@ export const emailGroupsOf = (contact: ContactPreferences | undefined): Group[] 
   return [...byLanguage].flatMap(([language, addresses]) =>
     Array.from({ length: Math.ceil(addresses.length / MAX_RECIPIENTS) }, (_, i) => ({
       language,
+      index: i,
       addresses: addresses.slice(i * MAX_RECIPIENTS, (i + 1) * MAX_RECIPIENTS),
     })),
   );
@@ -211,7 +224,7 @@ export class EmailChannel implements NoticeChannel {
   readonly #settings: EmailChannelSettings;
   readonly #retry: RetryPolicy;
   readonly #sleep: (ms: number) => Promise<void>;
-  /** digests of the groups SES took (see the top of the file) */
+  /** digests of the groups SES took in this container, recorded or not (see the top of the file) */
   readonly #taken = new Set<string>();
 
   constructor(settings: EmailChannelSettings) {
@@ -229,11 +242,15 @@ export class EmailChannel implements NoticeChannel {
     const { noticeId } = delivery.notice;
     const groups = emailGroupsOf(delivery.contact);
     if (groups.length === 0) throw new EmailRejectedError(noticeId, undefined, undefined, 'the account has no email');
-    for (const group of groups) {
+    const pending = groups.filter((group) => !delivery.sentParts.includes(emailPartOf(group)));
+    for (const group of pending) {
       const key = groupKey(noticeId, group);
-      if (this.#taken.has(key)) continue;
-      await this.#sendGroup(noticeId, group, this.#inputOf(delivery, group));
-      this.#remember(key);
+      if (!this.#taken.has(key)) {
+        await this.#sendGroup(noticeId, group, this.#inputOf(delivery, group));
+        this.#remember(key);
+      }
+      // on the record, under the lease: no attempt in any container sends the group again
+      await delivery.recordPart(emailPartOf(group), { last: group === pending.at(-1) });
     }
   }
 

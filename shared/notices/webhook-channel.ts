@@ -11,13 +11,20 @@
 //      with full jitter, up to `attempts`, then WebhookUnavailableError (retryable: the message
 //      comes back); a 3xx or another 4xx → WebhookRejectedError at once (permanent)
 //
-// An account with two webhooks: a failure at the second one fails the send, and the retry posts
-// to the first again under the same Idempotency-Key.
+// An account with several webhooks: each is a part of the notice, `<index in the account's
+// webhook list>-<first 16 hex digits of the URL's SHA-256>` ('1-3f9a…'; never the URL: its path
+// or query may hold a token), recorded on the notice's record under the worker's lease once the
+// webhook answered 2xx (delivery.recordPart). A failure at the second one fails the send; the
+// retry — in any container — posts to the second only. A webhook list changed in between (an
+// address fixed, one inserted before) changes the part of a different URL, which is posted to.
+// What remains: a webhook that took the notice and whose answer never came (or whose record
+// failed) is posted to again, under the same Idempotency-Key.
 
+import { createHash } from 'node:crypto';
 import type { NoticeKind } from '#adapters/dynamodb/notice-repository.ts';
 import type { ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
 import { type NoticeChannel, type NoticeDelivery, NoticeDeliveryError } from './deliver.ts';
-import { excludedMinutesOf, howToClaimText, type Language } from './render.ts';
+import { excludedMinutesOf, howToClaimText, type Language, type NoticeToRender } from './render.ts';
 import { RetryPolicy, type RetrySettings } from './retry-policy.ts';
 import { type Secret, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 
@@ -104,7 +111,7 @@ export interface WebhookNotice {
  * adds what the notice before it told. The claim text and the clause filter are the email's
  * (shared/notices/render.ts), so both channels tell the same thing.
  */
-export const webhookNoticeOf = ({ notice, report }: NoticeDelivery, language: Language): WebhookNotice => {
+export const webhookNoticeOf = ({ notice, report }: NoticeToRender, language: Language): WebhookNotice => {
   const claimWindow = report.claimWindow
     ? { opensOn: report.claimWindow.opensOn, closesOn: report.claimWindow.closesOn }
     : null;
@@ -139,7 +146,13 @@ export const webhookNoticeOf = ({ notice, report }: NoticeDelivery, language: La
 interface Target {
   readonly url: URL;
   readonly language: Language;
+  /** the part of the notice this webhook is (see the top of the file) */
+  readonly part: string;
 }
+
+/** The part of the notice the `index`-th webhook of the account is: its place and a digest of its URL, not the URL. */
+export const webhookPartOf = (index: number, url: URL | string): string =>
+  `${index}-${createHash('sha256').update(new URL(url).href).digest('hex').slice(0, 16)}`;
 
 const webhooksOf = (contact: ContactPreferences | undefined) =>
   (contact?.channels ?? []).flatMap((c) => (c.kind === 'webhook' ? [c] : []));
@@ -183,7 +196,7 @@ export class WebhookChannel implements NoticeChannel {
     const webhooks = webhooksOf(delivery.contact);
     if (webhooks.length === 0)
       throw new WebhookRejectedError(noticeId, '(none)', undefined, 'the account has no webhook');
-    const targets: Target[] = webhooks.map((w) => {
+    const targets: Target[] = webhooks.map((w, index) => {
       let url: URL;
       try {
         url = new URL(w.url);
@@ -191,11 +204,15 @@ export class WebhookChannel implements NoticeChannel {
         throw new WebhookRejectedError(noticeId, '(not a URL)', undefined, 'the stored webhook is not a URL');
       }
       if (!allowed(url)) throw new WebhookRejectedError(noticeId, url.origin, undefined, 'not an https URL');
-      return { url, language: w.language };
+      return { url, language: w.language, part: webhookPartOf(index, url) };
     });
+    // the webhooks that took the notice under an earlier lease, in any container: not posted to again
+    const pending = targets.filter((t) => !delivery.sentParts.includes(t.part));
+    if (pending.length === 0) return;
     const secret = typeof this.#settings.secret === 'function' ? await this.#settings.secret() : this.#settings.secret;
-    for (const target of targets) {
+    for (const target of pending) {
       await this.#post(noticeId, target, JSON.stringify(webhookNoticeOf(delivery, target.language)), secret);
+      await delivery.recordPart(target.part, { last: target === pending.at(-1) });
     }
   }
 

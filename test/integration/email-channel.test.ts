@@ -4,7 +4,8 @@
 // SESv2Client against a local HTTP server that answers as SES's API does. Then the notice worker
 // (functions/notice-worker.ts makeHandler) on dynalite and local-aws-sqs with the email channel:
 // an account with email preferences gets one SendEmail per language group across SES throttling,
-// a duplicated message and a redelivery.
+// a duplicated message, a redelivery, and a message back to another container (each group SES
+// took recorded on the notice).
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -30,20 +31,20 @@ import { type ContactPreferences, putContactPreferences } from '#adapters/dynamo
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler, workerSettings } from '../../functions/notice-worker.ts';
-import type { NoticeDelivery } from '../../shared/notices/deliver.ts';
 import {
   EmailChannel,
   type EmailChannelSettings,
   EmailRejectedError,
   EmailUnavailableError,
   emailGroupsOf,
+  emailPartOf,
   MAX_RECIPIENTS,
   type SesSendClient,
 } from '../../shared/notices/email-channel.ts';
 import type { Language } from '../../shared/notices/render.ts';
 import { type LocalServer, readBody, startHttpServer } from '../support/local-http.ts';
-import { LEASE_SECONDS, useNoticeWorker, useWorkerEnv } from '../support/notice-harness.ts';
-import { juneMessageOf } from '../support/notice-messages.ts';
+import { LEASE_SECONDS, useNoticeWorker, useWorkerEnv, visibilityTimeoutPasses } from '../support/notice-harness.ts';
+import { type ChannelDelivery, channelDeliveryOf, juneMessageOf } from '../support/notice-messages.ts';
 import type { SqsWorker } from '../support/sqs-event-source.ts';
 
 const FROM = 'sla-notices@tcmpp.example';
@@ -133,13 +134,15 @@ const contactOf = (accountId: string, ...emails: [address: string, language: Lan
   ],
 });
 
-/** acc-1: two addresses in Chinese, one in English. */
-const deliveryOf = (n = 1, kind: 'window-open' | 'reminder' = 'window-open'): NoticeDelivery => ({
-  ...messageOf(n, kind),
-  contact: contactOf(`acc-${n}`, [ZH_1, 'zh-CN'], [EN_1, 'en'], [ZH_2, 'zh-CN']),
-});
+/** acc-1: two addresses in Chinese, one in English; `sentParts`: the groups recorded under earlier leases. */
+const deliveryOf = (
+  n = 1,
+  kind: 'window-open' | 'reminder' = 'window-open',
+  options: Parameters<typeof channelDeliveryOf>[2] = {},
+): ChannelDelivery =>
+  channelDeliveryOf(messageOf(n, kind), contactOf(`acc-${n}`, [ZH_1, 'zh-CN'], [EN_1, 'en'], [ZH_2, 'zh-CN']), options);
 
-const enOnly = (n = 1): NoticeDelivery => ({ ...messageOf(n), contact: contactOf(`acc-${n}`, [EN_1, 'en']) });
+const enOnly = (n = 1): ChannelDelivery => channelDeliveryOf(messageOf(n), contactOf(`acc-${n}`, [EN_1, 'en']));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -375,7 +378,7 @@ describe('email channel: SES answers and failures', () => {
 
   it('an account without an email: EmailRejectedError, SES not called', async () => {
     const ses = fakeSes(() => 'ok');
-    const send = channelWith(ses).send({ ...messageOf(1), contact: contactOf('acc-1') });
+    const send = channelWith(ses).send(channelDeliveryOf(messageOf(1), contactOf('acc-1')));
     await expect(send).rejects.toMatchObject({ code: 'EMAIL_REJECTED', sesError: undefined });
     expect(ses.calls).toHaveLength(0);
   });
@@ -399,11 +402,59 @@ describe('email channel: SES answers and failures', () => {
     expect(ses.taken().map((c) => c.language)).toEqual(['zh-CN', 'en']);
   });
 
-  it('the documented limit: another container (a new channel) sends a group taken before again', async () => {
+  it('records each group SES took as <language>/<index in its language>, once SES took it; a group in sentParts is not sent', async () => {
+    // arrange: 51 English addresses (two groups: en/0, en/1) and a Chinese one; en/0 recorded before
+    const many = Array.from({ length: 51 }, (_, i) => [`user${i}@customer.example`, 'en'] as [string, Language]);
+    const ses = fakeSes(() => 'ok');
+    const delivery = channelDeliveryOf(messageOf(1), contactOf('acc-1', ...many, [ZH_1, 'zh-CN']), {
+      sentParts: ['en/0'],
+    });
+    // act
+    await channelWith(ses).send(delivery);
+    // assert: the second English group and the Chinese one, each recorded; no address in a part
+    expect(ses.taken().map((c) => [c.language, c.input.Destination?.ToAddresses?.length])).toEqual([
+      ['en', 1],
+      ['zh-CN', 1],
+    ]);
+    expect(delivery.recorded).toEqual(['en/1', 'zh-CN/0']);
+    expect(emailGroupsOf(delivery.contact).map(emailPartOf)).toEqual(['en/0', 'en/1', 'zh-CN/0']);
+  });
+
+  it('another container (a new channel, nothing in memory) sends only the groups not recorded: a group taken before is not sent again', async () => {
+    // arrange: the first container's SES takes zh-CN, throttles en at its only attempt
     const ses = fakeSes((n, input) => (input.Destination?.ToAddresses?.includes(EN_1) && n <= 2 ? throttled() : 'ok'));
-    await expect(channelWith(ses, { attempts: 1 }).send(deliveryOf())).rejects.toThrow(EmailUnavailableError);
-    await channelWith(ses, { attempts: 1 }).send(deliveryOf());
-    expect(ses.taken().map((c) => c.language)).toEqual(['zh-CN', 'zh-CN', 'en']);
+    const first = deliveryOf();
+    await expect(channelWith(ses, { attempts: 1 }).send(first)).rejects.toThrow(EmailUnavailableError);
+    expect(first.recorded).toEqual(['zh-CN/0']);
+    // act: the message back to another container, which reads the record's parts
+    const second = deliveryOf(1, 'window-open', { sentParts: first.recorded });
+    await channelWith(ses, { attempts: 1 }).send(second);
+    // assert
+    expect(ses.taken().map((c) => c.language)).toEqual(['zh-CN', 'en']);
+    expect(second.recorded).toEqual(['en/0']);
+  });
+
+  it('SES took a group and recording it failed: the send fails; a retry in the same container does not send it again and records it then; the remaining limit: another container sends it again', async () => {
+    // arrange: the first write recording a part fails (DynamoDB unavailable, or the lease lost)
+    const ses = fakeSes(() => 'ok');
+    const channel = channelWith(ses);
+    const failing = deliveryOf(1, 'window-open', {
+      recordPart: async () => {
+        throw new Error('the record was not written');
+      },
+    });
+    // act 1: SES takes zh-CN, its record fails: the send stops there
+    await expect(channel.send(failing)).rejects.toThrow('the record was not written');
+    expect(ses.taken().map((c) => c.language)).toEqual(['zh-CN']);
+    // act 2: the message back to the same container (the record still without the part)
+    const retry = deliveryOf();
+    await channel.send(retry);
+    // assert: zh-CN skipped (remembered) but recorded now; en sent and recorded
+    expect(ses.taken().map((c) => c.language)).toEqual(['zh-CN', 'en']);
+    expect(retry.recorded).toEqual(['zh-CN/0', 'en/0']);
+    // act 3 (the limit): the same, back to another container instead
+    await channelWith(ses).send(deliveryOf());
+    expect(ses.taken().map((c) => c.language)).toEqual(['zh-CN', 'en', 'zh-CN', 'en']);
   });
 
   it('refuses settings that cannot work', () => {
@@ -477,7 +528,7 @@ describe('email channel with the real SESv2Client', () => {
 // The worker with the email channel, on dynalite and local-aws-sqs
 
 describe('notice worker with the email channel', () => {
-  const { local, settingsWith, recordAndQueue, receive, invoke, approximateCount, pollUntilEmpty } =
+  const { local, settingsWith, recordAndQueue, receive, invoke, approximateCount, pollUntilEmpty, advance } =
     useNoticeWorker('email');
 
   /** Polls until the queue is empty; before each poll the clock passes the lease of the one before. */
@@ -523,7 +574,9 @@ describe('notice worker with the email channel', () => {
     expect(await getNoticeState(table, one.notice)).toMatchObject({
       status: 'delivered',
       deliveredChannels: ['email'],
-      sentChannels: ['email'],
+      // the channel, and the group SES took before the other failed; the last group of the last
+      // channel is recorded by the delivered write itself
+      sentChannels: ['email', 'email/zh-CN/0'],
     });
     expect(await getNoticeState(table, two.notice)).toMatchObject({
       status: 'delivered',
@@ -538,6 +591,54 @@ describe('notice worker with the email channel', () => {
     expect(again).toEqual([[]]);
     expect(ses.calls).toHaveLength(callsBefore);
     expect(ses.taken()).toHaveLength(3);
+    expect(await approximateCount(sqs.queue.url)).toBe(0);
+    expect(await approximateCount(sqs.deadLetterUrl)).toBe(0);
+  });
+
+  it("two containers: the first one's SES takes zh-CN, then throttles en until its attempts run out; the message back to a second container (a new channel, nothing in memory) sends en only", async () => {
+    // arrange: acc-1 asks for Chinese and English addresses; SES throttles English in the first container
+    const { table, sqs } = local();
+    await putContactPreferences(table, contactOf('acc-1', [ZH_1, 'zh-CN'], [EN_1, 'en'], [ZH_2, 'zh-CN']));
+    const one = messageOf(1);
+    await recordAndQueue([one]);
+    let container = 1;
+    const ses = fakeSes((_, input) =>
+      container === 1 && input.Destination?.ToAddresses?.includes(EN_1) ? throttled() : 'ok',
+    );
+    const first = makeHandler(settingsWith(channelWith(ses, { attempts: 2 })));
+    const second = makeHandler(settingsWith(channelWith(ses, { attempts: 2 })));
+
+    // act 1: the first container
+    const received = await receive();
+    expect((await invoke(first, received)).failed).toEqual(received.map((m) => m.MessageId));
+    // assert: zh-CN taken and recorded under the lease; en not taken; not delivered
+    expect(ses.calls.map((c) => [c.language, c.answer])).toEqual([
+      ['zh-CN', 'ok'],
+      ['en', 'TooManyRequestsException'],
+      ['en', 'TooManyRequestsException'],
+    ]);
+    expect(await getNoticeState(table, one.notice)).toMatchObject({
+      status: 'enqueued',
+      sentChannels: ['email/zh-CN/0'],
+    });
+
+    // act 2: the message back after the visibility timeout, the lease expired, to the second container
+    container = 2;
+    advance(LEASE_SECONDS + 1);
+    await visibilityTimeoutPasses();
+    const back = await receive();
+    expect(back.map((m) => m.MessageId)).toEqual(received.map((m) => m.MessageId));
+    expect((await invoke(second, back)).failed).toEqual([]);
+
+    // assert: SES took zh-CN once and en once; the record delivered, with the groups it took
+    expect(ses.calls.map((c) => [c.language, c.answer]).slice(3)).toEqual([['en', 'ok']]);
+    expect(ses.taken().map((c) => c.input.Destination?.ToAddresses)).toEqual([[ZH_1, ZH_2], [EN_1]]);
+    expect(await getNoticeState(table, one.notice)).toMatchObject({
+      status: 'delivered',
+      deliveredChannels: ['email'],
+      sentChannels: ['email', 'email/zh-CN/0'],
+      claims: 2,
+    });
     expect(await approximateCount(sqs.queue.url)).toBe(0);
     expect(await approximateCount(sqs.deadLetterUrl)).toBe(0);
   });

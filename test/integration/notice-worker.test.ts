@@ -37,7 +37,7 @@ import {
 } from '../../shared/notices/deliver.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
 import { LEASE_SECONDS, T0, useNoticeWorker, visibilityTimeoutPasses } from '../support/notice-harness.ts';
-import { JUNE, juneMessageOf } from '../support/notice-messages.ts';
+import { channelDeliveryOf, JUNE, juneMessageOf } from '../support/notice-messages.ts';
 import { type Invocation, type SqsWorker, sqsEventOf } from '../support/sqs-event-source.ts';
 
 // a fresh queue (and DLQ), table and outbox for every test; the worker's clock at T0
@@ -358,7 +358,7 @@ describe('notice worker: each notice id delivered once', () => {
     expect(
       await claimNotice(table, message.notice, { token: 'dead-worker', now: T0, leaseSeconds: LEASE_SECONDS }),
     ).toMatchObject({ outcome: 'claimed' });
-    await new OutboxChannel(outboxDir()).send({ ...message, contact: undefined });
+    await new OutboxChannel(outboxDir()).send(channelDeliveryOf(message, undefined));
     expect(await recordChannelSent(table, message.notice, 'dead-worker', 'outbox')).toBe(true);
     const sends: Sends = new Map();
     const settings = settingsWith(counting(sends));
@@ -376,6 +376,74 @@ describe('notice worker: each notice id delivered once', () => {
     expect(sends.size).toBe(0);
     deliveredOnce(await stateOf(message), clockAt(LEASE_SECONDS));
     expect(outboxFiles()).toEqual([outboxFileName(message.notice.noticeId)]);
+  });
+
+  it('a channel that sends in parts: each part recorded as <channel>/<part> under the lease; the next attempt hands the channel its own parts (sentParts), and sends only the others', async () => {
+    // arrange: two channels of parts a and b; the second fails at b on its first attempt
+    const message = messageOf(1);
+    await recordAndQueue([message]);
+    const handed: [string, readonly string[]][] = [];
+    let failing = true;
+    const parted = (name: string, fails: boolean): NoticeChannel => ({
+      name,
+      serves: () => true,
+      send: async (delivery) => {
+        handed.push([name, delivery.sentParts]);
+        for (const part of ['a', 'b']) {
+          if (delivery.sentParts.includes(part)) continue;
+          if (fails && failing && part === 'b') throw new Error(`${name}/${part} not taken`);
+          await delivery.recordPart(part);
+        }
+      },
+    });
+    const settings = settingsWith(parted('first', false), parted('second', true));
+    // act 1
+    await expect(deliverNotice(settings, message)).rejects.toThrow('second/b not taken');
+    // assert: the first channel and its parts, the second's part a
+    expect((await stateOf(message))?.sentChannels).toEqual(['first', 'first/a', 'first/b', 'second/a']);
+    // act 2: after the lease
+    failing = false;
+    advance(LEASE_SECONDS);
+    const outcome = await deliverNotice(settings, message);
+    // assert: the first channel skipped whole; the second handed its own part only
+    expect(outcome).toMatchObject({ outcome: 'delivered', channels: ['first', 'second'], resumed: ['first'] });
+    expect(handed).toEqual([
+      ['first', []],
+      ['second', []],
+      ['second', ['a']],
+    ]);
+    expect(await stateOf(message)).toMatchObject({
+      status: 'delivered',
+      sentChannels: ['first', 'first/a', 'first/b', 'second', 'second/a', 'second/b'],
+    });
+  });
+
+  it('a part recorded after another worker took the lease: NoticeLeaseLostError, the part not recorded', async () => {
+    // arrange: the channel's medium takes part a; before it is recorded the lease expires and another worker takes it
+    const message = messageOf(1);
+    await recordAndQueue([message]);
+    const slow: NoticeChannel = {
+      name: 'parted',
+      serves: () => true,
+      send: async (delivery) => {
+        advance(LEASE_SECONDS + 1);
+        const other = await claimNotice(local().table, message.notice, {
+          token: 'other-worker',
+          now: new Date(T0.getTime() + (LEASE_SECONDS + 1) * 1000),
+          leaseSeconds: LEASE_SECONDS,
+        });
+        expect(other.outcome).toBe('claimed');
+        await delivery.recordPart('a');
+      },
+    };
+    // act
+    const run = deliverNotice(settingsWith(slow), message);
+    // assert
+    await expect(run).rejects.toThrow(NoticeLeaseLostError);
+    await expect(run).rejects.toThrow(
+      `notice ${message.notice.noticeId}: another worker took the lease during channel parted (after part a)`,
+    );
+    expect(await stateOf(message)).toMatchObject({ status: 'enqueued', claims: 2, sentChannels: [] });
   });
 
   it('a worker that outlives its lease: the worker that took over delivers; the late one stops (NoticeLeaseLostError) and marks nothing', async () => {

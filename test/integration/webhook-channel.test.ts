@@ -3,7 +3,8 @@
 // would), records it, dedupes by Idempotency-Key, and answers as each test scripts it. Then the
 // notice worker (functions/notice-worker.ts makeHandler) on dynalite and local-aws-sqs with the
 // webhook among its channels: an account whose contact preferences ask for a webhook gets the
-// notice at the receiver once, across a failed attempt, a redelivery and a duplicate message.
+// notice at the receiver once, across a failed attempt, a redelivery and a duplicate message; an
+// account with two webhooks, each once, across a message back to another container.
 
 import { readdirSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
@@ -22,17 +23,18 @@ import { type ContactPreferences, putContactPreferences } from '#adapters/dynamo
 import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler, workerSettings } from '../../functions/notice-worker.ts';
-import { type NoticeDelivery, OutboxChannel, outboxFileName } from '../../shared/notices/deliver.ts';
+import { NoticeLeaseLostError, OutboxChannel, outboxFileName } from '../../shared/notices/deliver.ts';
 import {
   WebhookChannel,
   type WebhookChannelSettings,
   WebhookRejectedError,
   WebhookUnavailableError,
+  webhookPartOf,
 } from '../../shared/notices/webhook-channel.ts';
 import { closedPort } from '../support/local-http.ts';
 import { markersIn, PERSONAL } from '../support/markers.ts';
-import { LEASE_SECONDS, useNoticeWorker, useWorkerEnv } from '../support/notice-harness.ts';
-import { JUNE, juneMessageOf } from '../support/notice-messages.ts';
+import { LEASE_SECONDS, useNoticeWorker, useWorkerEnv, visibilityTimeoutPasses } from '../support/notice-harness.ts';
+import { type ChannelDelivery, channelDeliveryOf, JUNE, juneMessageOf } from '../support/notice-messages.ts';
 import type { SqsWorker } from '../support/sqs-event-source.ts';
 import { useWebhookReceivers } from '../support/webhook-receiver.ts';
 
@@ -53,10 +55,8 @@ const contactOf = (accountId: string, ...webhooks: [url: string, language: 'zh-C
   ],
 });
 
-const deliveryTo = (url: string, n = 1): NoticeDelivery => ({
-  ...messageOf(n),
-  contact: contactOf(`acc-${n}`, [url, 'en']),
-});
+const deliveryTo = (url: string, n = 1): ChannelDelivery =>
+  channelDeliveryOf(messageOf(n), contactOf(`acc-${n}`, [url, 'en']));
 
 /** Small timeouts and backoffs: every test here takes well under a second of waiting. */
 const channelWith = (overrides: Partial<WebhookChannelSettings> = {}): WebhookChannel =>
@@ -111,17 +111,19 @@ describe('webhook channel: what it sends', () => {
     // arrange: markers on the notice, the report, its excluded minutes and its claim window
     const receiver = await startReceiver(() => 200);
     const { notice, report } = messageOf(1);
-    const delivery = {
-      notice: { ...notice, idfa: PERSONAL.idfa, device: PERSONAL },
-      report: {
-        ...report,
-        deviceModel: PERSONAL.deviceModel,
-        location: PERSONAL.location,
-        excludedMinutes: { '4.4': 10, [PERSONAL.deviceBrand]: 3 },
-        claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29', carrier: PERSONAL.carrier },
-      },
-      contact: contactOf('acc-1', [receiver.url, 'en']),
-    } as NoticeDelivery;
+    const delivery = channelDeliveryOf(
+      {
+        notice: { ...notice, idfa: PERSONAL.idfa, device: PERSONAL },
+        report: {
+          ...report,
+          deviceModel: PERSONAL.deviceModel,
+          location: PERSONAL.location,
+          excludedMinutes: { '4.4': 10, [PERSONAL.deviceBrand]: 3 },
+          claimWindow: { opensOn: '2026-07-08', closesOn: '2026-08-29', carrier: PERSONAL.carrier },
+        },
+      } as NoticeMessage,
+      contactOf('acc-1', [receiver.url, 'en']),
+    );
     // act
     await channelWith().send(delivery);
     // assert
@@ -161,11 +163,12 @@ describe('webhook channel: what it sends', () => {
       voucher: '75.00',
       previous: { version: 1, compensationPercent: 10, voucher: '30.00' },
     };
-    await channelWith().send({
-      notice: correction,
-      report: { ...report, compensationPercent: 25, voucher: '75.00' },
-      contact: contactOf('acc-1', [receiver.url, 'en']),
-    });
+    await channelWith().send(
+      channelDeliveryOf(
+        { notice: correction, report: { ...report, compensationPercent: 25, voucher: '75.00' } },
+        contactOf('acc-1', [receiver.url, 'en']),
+      ),
+    );
     const sent = JSON.parse(receiver.requests[0]?.body ?? '');
     expect(sent).toMatchObject({
       noticeId: 'acc-1/ord-1/2026-06/correction/v2',
@@ -181,10 +184,7 @@ describe('webhook channel: what it sends', () => {
     // arrange
     const zh = await startReceiver(() => 200);
     const en = await startReceiver(() => 200);
-    const delivery: NoticeDelivery = {
-      ...messageOf(1),
-      contact: contactOf('acc-1', [zh.url, 'zh-CN'], [en.url, 'en']),
-    };
+    const delivery = channelDeliveryOf(messageOf(1), contactOf('acc-1', [zh.url, 'zh-CN'], [en.url, 'en']));
     // act
     await channelWith().send(delivery);
     // assert
@@ -193,6 +193,48 @@ describe('webhook channel: what it sends', () => {
     );
     expect(JSON.parse(en.requests[0]?.body ?? '').howToClaim.text).toMatch(/^Open a ticket between 2026-07-08/);
     expect([zh.accepted.size, en.accepted.size]).toEqual([1, 1]);
+  });
+
+  it('each webhook recorded, once it answered 2xx, as <index>-<16 hex of its URL’s SHA-256> (never the URL); one recorded before is not posted again, a different URL at its place is', async () => {
+    // arrange: three webhooks; the first recorded under an earlier lease; the second recorded
+    // too, but for the URL that was at its place then (the customer changed it since)
+    const [a, b, c] = [await startReceiver(() => 200), await startReceiver(() => 200), await startReceiver(() => 200)];
+    const withToken = `${c.url}?token=s3cret`;
+    const delivery = channelDeliveryOf(
+      messageOf(1),
+      contactOf('acc-1', [a.url, 'en'], [b.url, 'zh-CN'], [withToken, 'en']),
+      { sentParts: [webhookPartOf(0, a.url), webhookPartOf(1, 'https://hooks.customer.example/old')] },
+    );
+    // act
+    await channelWith().send(delivery);
+    // assert
+    expect([a.requests.length, b.requests.length, c.requests.length]).toEqual([0, 1, 1]);
+    expect(delivery.recorded).toEqual([webhookPartOf(1, b.url), webhookPartOf(2, withToken)]);
+    for (const part of delivery.recorded) expect(part).toMatch(/^\d+-[0-9a-f]{16}$/);
+    expect(JSON.stringify(delivery.recorded)).not.toMatch(/token|s3cret|127\.0\.0\.1|hooks/);
+  });
+
+  it('every webhook recorded before: nothing posted, the secret not even fetched', async () => {
+    const receiver = await startReceiver(() => 200);
+    const secret = vi.fn(async () => SECRET);
+    const delivery = channelDeliveryOf(messageOf(1), contactOf('acc-1', [receiver.url, 'en']), {
+      sentParts: [webhookPartOf(0, receiver.url)],
+    });
+    await channelWith({ secret }).send(delivery);
+    expect(receiver.requests).toHaveLength(0);
+    expect(secret).not.toHaveBeenCalled();
+    expect(delivery.recorded).toEqual([]);
+  });
+
+  it('the lease lost while the first webhook is recorded: the send stops there, the second not posted', async () => {
+    const [first, second] = [await startReceiver(() => 200), await startReceiver(() => 200)];
+    const delivery = channelDeliveryOf(messageOf(1), contactOf('acc-1', [first.url, 'en'], [second.url, 'en']), {
+      recordPart: async () => {
+        throw new NoticeLeaseLostError('notice acc-1/ord-1/2026-06/window-open: another worker took the lease');
+      },
+    });
+    await expect(channelWith().send(delivery)).rejects.toThrow(NoticeLeaseLostError);
+    expect([first.requests.length, second.requests.length]).toEqual([1, 0]);
   });
 
   it('a secret from a provider (Secrets Manager in the Lambda) signs as the string does', async () => {
@@ -372,7 +414,7 @@ describe('webhook channel: answers and failures', () => {
 describe('notice worker with the webhook channel', () => {
   // the leases follow a controlled clock; the signature, the wall clock (the receiver checks it)
   const harness = useNoticeWorker('webhook', { outbox: true });
-  const { local, outbox, recordAndQueue, receive, invoke, approximateCount, pollUntilEmpty } = harness;
+  const { local, outbox, recordAndQueue, receive, invoke, approximateCount, pollUntilEmpty, advance } = harness;
 
   const settingsWith = (webhook: WebhookChannel) => harness.settingsWith(new OutboxChannel(outbox()), webhook);
 
@@ -413,6 +455,8 @@ describe('notice worker with the webhook channel', () => {
     expect(await getNoticeState(table, one.notice)).toMatchObject({
       status: 'delivered',
       deliveredChannels: ['outbox', 'webhook'],
+      // the channels; the webhook (the last part of the last channel) recorded by the delivered
+      // write itself, not by a write of its own
       sentChannels: ['outbox', 'webhook'],
     });
     expect(await getNoticeState(table, two.notice)).toMatchObject({
@@ -428,6 +472,47 @@ describe('notice worker with the webhook channel', () => {
     expect(again).toEqual([[]]);
     expect(receiver.requests).toHaveLength(2);
     expect(receiver.accepted.size).toBe(1);
+    expect(await approximateCount(sqs.queue.url)).toBe(0);
+    expect(await approximateCount(sqs.deadLetterUrl)).toBe(0);
+  });
+
+  it('two webhooks, the second answering 503 in the first container: the message back to a second container (a new channel) posts to the second only', async () => {
+    // arrange: acc-1 asks for two webhooks; the second fails its first request (one attempt a receive)
+    const [zh, en] = [await startReceiver(() => 200), await startReceiver((n) => (n === 1 ? 503 : 200))];
+    const { table, sqs } = local();
+    await putContactPreferences(table, contactOf('acc-1', [zh.url, 'zh-CN'], [en.url, 'en']));
+    const one = messageOf(1);
+    await recordAndQueue([one]);
+    const first = makeHandler(settingsWith(channelWith({ attempts: 1 })));
+    const second = makeHandler(settingsWith(channelWith({ attempts: 1 })));
+
+    // act 1: the first container
+    const received = await receive();
+    expect((await invoke(first, received)).failed).toEqual(received.map((m) => m.MessageId));
+    // assert: the outbox and the first webhook recorded under the lease; the second not
+    expect([zh.requests.map((r) => r.status), en.requests.map((r) => r.status)]).toEqual([[200], [503]]);
+    expect(await getNoticeState(table, one.notice)).toMatchObject({
+      status: 'enqueued',
+      sentChannels: ['outbox', `webhook/${webhookPartOf(0, zh.url)}`],
+    });
+
+    // act 2: the message back after the visibility timeout, the lease expired, to the second container
+    advance(LEASE_SECONDS + 1);
+    await visibilityTimeoutPasses();
+    const back = await receive();
+    expect(back.map((m) => m.MessageId)).toEqual(received.map((m) => m.MessageId));
+    expect((await invoke(second, back)).failed).toEqual([]);
+
+    // assert: each webhook posted to until it took the notice, once; the record delivered, with
+    // the part the first container recorded (the second's last part is in the delivered write)
+    expect([zh.requests.map((r) => r.status), en.requests.map((r) => r.status)]).toEqual([[200], [503, 200]]);
+    expect([zh.accepted.size, en.accepted.size]).toEqual([1, 1]);
+    expect(await getNoticeState(table, one.notice)).toMatchObject({
+      status: 'delivered',
+      deliveredChannels: ['outbox', 'webhook'],
+      sentChannels: ['outbox', 'webhook', `webhook/${webhookPartOf(0, zh.url)}`].sort(),
+      claims: 2,
+    });
     expect(await approximateCount(sqs.queue.url)).toBe(0);
     expect(await approximateCount(sqs.deadLetterUrl)).toBe(0);
   });

@@ -1,11 +1,13 @@
 // A June notice and its report, as the month-end records and queues them and the worker hands them
 // to a channel: 44 unavailable minutes (10 of them excluded under 4.4), 99.898148 %, 10 % of a
 // 300.00 fee — a 30.00 voucher; the claim window 2026-07-08 … 2026-08-29. Pure builders: no store,
-// no queue.
+// no queue. And a delivery as the worker hands it to a channel, its parts recorded in memory.
 import { type NoticeKind, type NoticeRecord, noticeIdOf, type Told } from '#adapters/dynamodb/notice-repository.ts';
+import type { ContactPreferences } from '#adapters/dynamodb/registry-repository.ts';
 import type { NoticeMessage } from '#adapters/sqs/notice-queue.ts';
 import type { ServiceMonthReport } from '#domain/evaluate.ts';
 import type { CompensationPercent } from '#domain/tiers.ts';
+import type { NoticeDelivery } from '../../shared/notices/deliver.ts';
 
 export const JUNE = '2026-06';
 
@@ -72,5 +74,34 @@ export const juneMessageOf = (accountId: string, orderId: string, facts: NoticeF
       compensationPercent: fields.compensationPercent,
       voucher: fields.voucher,
     }),
+  };
+};
+
+/** A delivery handed to a channel outside the worker, and the parts the channel recorded, in order. */
+export interface ChannelDelivery extends NoticeDelivery {
+  readonly recorded: string[];
+}
+
+/**
+ * A notice as the worker hands it to a channel: the message, the account's contact preferences,
+ * the parts recorded under earlier leases (none unless given); recordPart appends to `recorded`
+ * (or rejects as `recordPart` does, when given).
+ */
+export const channelDeliveryOf = (
+  message: Pick<NoticeMessage, 'notice' | 'report'>,
+  contact: ContactPreferences | undefined,
+  options: { readonly sentParts?: readonly string[]; readonly recordPart?: (part: string) => Promise<void> } = {},
+): ChannelDelivery => {
+  const recorded: string[] = [];
+  return {
+    notice: message.notice,
+    report: message.report,
+    contact,
+    sentParts: options.sentParts ?? [],
+    recorded,
+    recordPart: async (part) => {
+      await options.recordPart?.(part);
+      recorded.push(part);
+    },
   };
 };

@@ -268,7 +268,7 @@ describe('renderNotice: escaping and personal data', () => {
 describe('the webhook channel tells the same thing', () => {
   it.each(CASES)('%s, %s: its howToClaim text is the email’s', (kind, language) => {
     const delivery = deliveryOf(kind);
-    const body = webhookNoticeOf({ ...delivery, contact: undefined }, language);
+    const body = webhookNoticeOf(delivery, language);
     expect(body.kind).toBe(kind);
     expect(body.howToClaim.text).toBe(howToClaimText(language, 'acc-1', 'ord-1', body.claimWindow));
     expect(renderNotice(delivery, language).text).toContain(body.howToClaim.text);

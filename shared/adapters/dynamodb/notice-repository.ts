@@ -208,7 +208,9 @@ export const markEnqueued = async (table: Table, notice: NoticeRecord, at: Date)
 //   claimToken         S   the holder's token: every later write of the holder is conditional on it
 //   claimedAt          S   when the lease was taken
 //   claims             N   how many times a lease was taken (1 unless a worker failed or crashed)
-//   sentChannels       SS  channels that took the notice under some lease (never sent again)
+//   sentChannels       SS  channels that took the notice under some lease (never sent again), and
+//                          the parts of a channel that sends in parts, as `<channel>/<part>`
+//                          ('email/zh-CN/0', 'webhook/1-<hash of the URL>'): never sent again either
 //   deliveredAt        S   status delivered: when
 //   deliveredChannels  L   status delivered: the channels it went out on
 //   contact            S   the account's contact preferences when the notice was decided (JSON)
@@ -326,7 +328,10 @@ export const claimNotice = async (
   }
 };
 
-/** Records that a channel took the notice; false when the lease is no longer `token`'s. */
+/**
+ * Records that a channel (or a part of one: `<channel>/<part>`) took the notice; false when the
+ * lease is no longer `token`'s.
+ */
 export const recordChannelSent = async (
   table: Table,
   key: NoticeKey,
