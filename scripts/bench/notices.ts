@@ -136,6 +136,8 @@ for (let i = 1; i <= NOTICES; i++) {
           sk: { S: noticeSk(MONTH, orderId, 'window-open') },
           doc: { S: JSON.stringify(notice) },
           status: { S: 'enqueued' },
+          // as the month-end creates it (createNotice): the preferences kept with the notice
+          contact: { S: canonicalJson(contact) },
         },
       },
     },
@@ -213,6 +215,18 @@ writeFileSync(queuedFile, [...messages, ...duplicated].map((m) => `${JSON.string
 t = performance.now();
 const cpu = process.cpuUsage();
 const dynaliteCpu = dynaliteCpuMs();
+const requestsBefore = table.meter.requests;
+const byCommand = new Map<string, number>();
+if (process.env.BENCH_DEBUG) {
+  const send = table.client.send.bind(table.client);
+  (table.client as unknown as { send: (c: { constructor: { name: string }; input: unknown }) => unknown }).send = (
+    c,
+  ) => {
+    const name = `${c.constructor.name} ${JSON.stringify((c.input as { UpdateExpression?: string }).UpdateExpression ?? '')}`;
+    byCommand.set(name, (byCommand.get(name) ?? 0) + 1);
+    return send(c as never);
+  };
+}
 const pollers = Array.from({ length: POLLERS }, poller);
 // the producer (the month-end's NotifyBatch) is a process of its own
 const producer = spawn(
@@ -235,6 +249,8 @@ queued = true;
 await Promise.all(pollers);
 const wallMs = Math.round(performance.now() - t);
 const cpuUsed = process.cpuUsage(cpu);
+const dynamoRequests = table.meter.requests - requestsBefore;
+if (process.env.BENCH_DEBUG) log(JSON.stringify([...byCommand]));
 const stats = (await (await fetch(peer.statsUrl)).json()) as {
   taken: Record<string, number>;
   failedOnce: number;
@@ -278,6 +294,7 @@ const result = {
   pollers: POLLERS,
   workerCpuMsPerNotice: Number(((cpuUsed.user + cpuUsed.system) / 1000 / NOTICES).toFixed(2)),
   dynaliteCpuMsPerNotice: Number((dynaliteUsed / NOTICES).toFixed(2)),
+  dynamoRequestsPerNotice: Number((dynamoRequests / NOTICES).toFixed(2)),
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 queue.client.destroy();
