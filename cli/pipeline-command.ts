@@ -94,7 +94,8 @@ export const pipelineCommand = (io: Io): Command =>
       const { startLocalDynamo } = await import('#adapters/dynamodb/local-dynamodb.ts');
       const { ProbeIngest } = await import('#ingest/ingest-probes.ts');
       const { runMonthEnd, noticeTotals } = await import('./month-end-local.ts');
-      const { startLocalSqs, drainQueue, writeToOutbox } = await import('#adapters/sqs/local-sqs.ts');
+      const { startLocalSqs } = await import('#adapters/sqs/local-sqs.ts');
+      const { deliverQueuedNotices } = await import('../shared/notices/local-worker.ts');
       const local = await startLocalDynamo('tcmpp-sla-pipeline');
       const sqs = await startLocalSqs();
       let report: Report;
@@ -146,7 +147,7 @@ export const pipelineCommand = (io: Io): Command =>
             throw new Error(`month-end ${month}: ${failed.map((f) => `${f.accountId}: ${f.error}`).join('; ')}`);
           }
         }
-        notices = await drainQueue(sqs.queue, writeToOutbox(join(options.out, 'outbox')));
+        notices = await deliverQueuedNotices(table, sqs.queue, join(options.out, 'outbox'));
 
         const accounts = [...new Set(scenario.orders.map((o) => o.accountId))];
         const evaluated: EvaluatedMonth[] = [];

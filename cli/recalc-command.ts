@@ -107,13 +107,14 @@ export const recalcCommand = (io: Io): Command =>
       const local = await import('./month-end-local.ts');
       await withStore(options, async (store) => {
         if (!options.dryRun) {
-          const { startLocalSqs, drainQueue, writeToOutbox } = await import('#adapters/sqs/local-sqs.ts');
+          const { startLocalSqs } = await import('#adapters/sqs/local-sqs.ts');
+          const { deliverQueuedNotices } = await import('../shared/notices/local-worker.ts');
           const sqs = await startLocalSqs();
           try {
             const run = await local.runMonthEnd(store.table, input, { queue: sqs.queue });
             const { summary } = run.output;
             const notices = local.noticeTotals(run.output.notices);
-            const written = await drainQueue(sqs.queue, writeToOutbox(options.outbox));
+            const written = await deliverQueuedNotices(store.table, sqs.queue, options.outbox);
             io.stdout(`recalculated ${formatSummary(summary)}`);
             io.stdout(
               run.noticesDeferredUntil

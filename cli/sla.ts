@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `sla` executable.
+import './handler-env.ts';
 import { readFileSync } from 'node:fs';
 import { main } from './main.ts';
 

@@ -27,7 +27,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import { invokeLikeLambda, receiveForLambda, type SqsHandler } from '#adapters/sqs/lambda-event.ts';
 import type { NoticeQueue } from '#adapters/sqs/notice-queue.ts';
 import { type EvaluatedMonth, serviceMonthKey } from '#domain/evaluate.ts';
 import { formatMoney, parseMoney } from '#domain/fees.ts';
@@ -36,6 +35,7 @@ import { MinuteFacts } from '#domain/minute-facts.ts';
 import type { MonthEndInput, MonthEndOutput } from '#month-end/contracts.ts';
 import { type ClaimReport, evaluateScenario, type Report } from '#scenario/evaluate-scenario.ts';
 import { parseScenario, type Scenario } from '#scenario/parse-scenario.ts';
+import { deliverQueuedNotices } from '../notices/local-worker.ts';
 import { generateSimulation, type Simulation } from './generate.ts';
 
 /**
@@ -545,38 +545,8 @@ const ingestMonth = async (
 // ---------------------------------------------------------------------------------------------
 // 5. the notice worker, as Lambda's SQS event source mapping calls it
 
-const deliverNotices = async (
-  table: Table,
-  queue: NoticeQueue,
-  outboxDir: string,
-  now: () => Date,
-): Promise<number> => {
-  const { makeHandler } = await import('../../functions/notice-worker.ts');
-  const { OutboxChannel } = await import('../notices/deliver.ts');
-  const worker: SqsHandler = makeHandler({
-    table,
-    channels: [new OutboxChannel(outboxDir)],
-    leaseSeconds: 120,
-    now,
-  });
-  let delivered = 0;
-  let failures = 0;
-  for (let empty = 0; empty < 1 || (failures > 0 && empty < 6); ) {
-    // a message the worker reports failed comes back after a second (in AWS: the visibility
-    // timeout), and after five receives goes to the dead-letter queue
-    const received = await receiveForLambda(queue.client, queue.url, 1);
-    if (received.length === 0) {
-      empty++;
-      if (failures > 0) await new Promise((resolve) => setTimeout(resolve, 1_100));
-      continue;
-    }
-    const { failed } = await invokeLikeLambda(worker, received, queue, 'arn:aws:sqs:local:000000000000:notices');
-    failures += failed.length;
-    delivered += received.length - failed.length;
-  }
-  if (failures > 0) throw new Error(`notice worker: ${failures} deliveries failed (see the dead-letter queue)`);
-  return delivered;
-};
+const deliverNotices = (table: Table, queue: NoticeQueue, outboxDir: string, now: () => Date): Promise<number> =>
+  deliverQueuedNotices(table, queue, outboxDir, now);
 
 // ---------------------------------------------------------------------------------------------
 // 6. claims
