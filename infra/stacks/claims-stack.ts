@@ -17,7 +17,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { alarmActionOf, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import { alarmActionOf, functionErrorsAlarmProps, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
 import { POLICY_TIME_ZONE } from '../constructs/function-schedule.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
 import { grantTableItems, type TableAction } from '../constructs/table-access.ts';
@@ -90,12 +90,14 @@ export class ClaimsStack extends Stack {
     });
 
     const action = alarmActionOf(this, props.alarmTopicArn);
-    this.alarm('ErrorsAlarm', action, {
-      metric: this.intakeFunction.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description: 'Claims intake failed (a crash or a timeout) at least once in 5 minutes: see its log group',
-    });
+    this.alarm(
+      'ErrorsAlarm',
+      action,
+      functionErrorsAlarmProps(
+        this.intakeFunction,
+        'Claims intake failed (a crash or a timeout) at least once in 5 minutes: see its log group',
+      ),
+    );
     this.alarm('ServerErrorsAlarm', action, {
       metric: claimsUrlMetric(this.intakeFunction, 'Url5xxCount'),
       threshold: 1,

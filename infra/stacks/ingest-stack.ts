@@ -24,7 +24,7 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { COMPACTION_SOURCE, FEED_SOURCE, PROBER_SOURCE } from '../../shared/adapters/dynamodb/keys.ts';
-import { alarmActionOf, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import { alarmActionOf, deadLetterAlarmProps, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
 import { functionSchedule, POLICY_TIME_ZONE } from '../constructs/function-schedule.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
 import { grantTableItems, type TableAction } from '../constructs/table-access.ts';
@@ -251,15 +251,14 @@ export class IngestStack extends Stack {
         description: `No probe results: ${service} ingested fewer than ${MIN_PROBE_RESULTS_PER_HOUR} probe result(s) an hour for ${COVERAGE_PERIODS} hours (no data counts): is its schedule enabled, is the ${service === FEED_SERVICE ? 'probe feed reachable and its token valid' : 'account registry empty'}? See the ${service} log group`,
       });
     }
-    this.alarm('DeadLetterQueueAlarm', action, {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      description: 'An ingest tick was not delivered, or its run failed after retries: read IngestDeadLetterQueue',
-    });
+    this.alarm(
+      'DeadLetterQueueAlarm',
+      action,
+      deadLetterAlarmProps(
+        this.deadLetterQueue,
+        'An ingest tick was not delivered, or its run failed after retries: read IngestDeadLetterQueue',
+      ),
+    );
 
     new CfnOutput(this, 'FeedFunctionName', { value: this.feedFunction.functionName });
     new CfnOutput(this, 'ProberFunctionName', { value: this.proberFunction.functionName });

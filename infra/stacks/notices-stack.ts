@@ -28,7 +28,13 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { alarmActionOf, type SlaAlarmProps, slaAlarm } from '../constructs/alarm.ts';
+import {
+  alarmActionOf,
+  deadLetterAlarmProps,
+  functionErrorsAlarmProps,
+  type SlaAlarmProps,
+  slaAlarm,
+} from '../constructs/alarm.ts';
 import { functionSchedule, POLICY_TIME_ZONE } from '../constructs/function-schedule.ts';
 import { METRICS_NAMESPACE, SlaFunction } from '../constructs/sla-function.ts';
 import { grantTableItems, type TableAction } from '../constructs/table-access.ts';
@@ -221,12 +227,14 @@ export class NoticesStack extends Stack {
 
     const action = alarmActionOf(this, props.alarmTopicArn);
     // A whole batch failed (one failed message alone is reported, not an error): see the log.
-    this.alarm('ErrorsAlarm', action, {
-      metric: this.workerFunction.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description: 'The notice worker failed a whole batch at least once in 5 minutes: see its log group',
-    });
+    this.alarm(
+      'ErrorsAlarm',
+      action,
+      functionErrorsAlarmProps(
+        this.workerFunction,
+        'The notice worker failed a whole batch at least once in 5 minutes: see its log group',
+      ),
+    );
     this.alarm('NoticeFailuresAlarm', action, {
       metric: noticeWorkerMetric('NoticeMessagesFailed'),
       threshold: 1,
@@ -236,16 +244,14 @@ export class NoticesStack extends Stack {
       description:
         'Notices keep failing delivery (NoticeMessagesFailed in 2 of 3 five-minute periods): a channel is down or refusing — see the notice-worker log (code, retryable)',
     });
-    this.alarm('DeadLetterQueueAlarm', action, {
-      metric: props.noticeDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      description:
+    this.alarm(
+      'DeadLetterQueueAlarm',
+      action,
+      deadLetterAlarmProps(
+        props.noticeDeadLetterQueue,
         'A notice could not be delivered: read NoticeDeadLetterQueue (failureCode, failureReason) and the notice-worker log, fix, then redrive',
-    });
+      ),
+    );
     this.alarm('OldestNoticeAlarm', action, {
       metric: props.noticeQueue.metricApproximateAgeOfOldestMessage({
         period: Duration.minutes(5),
@@ -256,23 +262,22 @@ export class NoticesStack extends Stack {
       description:
         'A notice has waited on the notice queue for more than an hour: is the notice worker’s event source enabled, is it throttled?',
     });
-    this.alarm('RemindersErrorsAlarm', action, {
-      metric: this.remindersFunction.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description:
+    this.alarm(
+      'RemindersErrorsAlarm',
+      action,
+      functionErrorsAlarmProps(
+        this.remindersFunction,
         'The reminder run failed (some reminders could not be queued, or the run itself): see the notice-reminders log; the next run reads the missed days again',
-    });
-    this.alarm('ReminderDeadLetterQueueAlarm', action, {
-      metric: this.reminderDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      description:
+      ),
+    );
+    this.alarm(
+      'ReminderDeadLetterQueueAlarm',
+      action,
+      deadLetterAlarmProps(
+        this.reminderDeadLetterQueue,
         'A reminder tick was not delivered, or its run failed after retries: read ReminderDeadLetterQueue, then invoke notice-reminders once by hand',
-    });
+      ),
+    );
 
     new CfnOutput(this, 'NoticeWorkerFunctionName', { value: this.workerFunction.functionName });
     new CfnOutput(this, 'NoticeRemindersFunctionName', { value: this.remindersFunction.functionName });
