@@ -24,6 +24,7 @@ import { type NoticeMessage, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import { logger } from '../../functions/commons/powertools.ts';
 import { makeHandler, workerSettings } from '../../functions/notice-worker.ts';
 import { NoticeLeaseLostError, OutboxChannel, outboxFileName } from '../../shared/notices/deliver.ts';
+import { DEFAULT_TOLERANCE_SECONDS, verifySignature } from '../../shared/notices/signature.ts';
 import {
   WebhookChannel,
   type WebhookChannelSettings,
@@ -105,6 +106,27 @@ describe('webhook channel: what it sends', () => {
       },
     });
     expect(receiver.accepted.size).toBe(1);
+  });
+
+  it('the request as it left, verified as a receiver does: valid; with its body tampered, a mismatch; replayed past the window, stale', async () => {
+    // arrange: one real request, taken off the wire by the local receiver
+    const receiver = await startReceiver(() => 204);
+    await channelWith().send(deliveryTo(receiver.url));
+    const [request] = receiver.requests;
+    const header = request?.headers['x-tcmpp-signature'];
+    const body = request?.body ?? '';
+    const signedAt = Number(/^t=(\d+),/.exec(String(header))?.[1]) * 1000;
+    // act
+    const asReceived = verifySignature(header, body, SECRET, new Date(signedAt));
+    const tampered = verifySignature(header, body.replace('"30.00"', '"90.00"'), SECRET, new Date(signedAt));
+    const replayed = verifySignature(header, body, SECRET, new Date(signedAt + (DEFAULT_TOLERANCE_SECONDS + 1) * 1000));
+    const otherSecret = verifySignature(header, body, `${SECRET}-other`, new Date(signedAt));
+    // assert
+    expect(body).toContain('"30.00"');
+    expect(asReceived).toEqual({ ok: true, timestamp: signedAt / 1000 });
+    expect(tampered).toEqual({ ok: false, reason: 'mismatch' });
+    expect(replayed).toEqual({ ok: false, reason: 'stale' });
+    expect(otherSecret).toEqual({ ok: false, reason: 'mismatch' });
   });
 
   it('builds the body from named fields only: personal data beside or inside the notice and report never leaves (R12)', async () => {
