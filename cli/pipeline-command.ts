@@ -13,10 +13,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DateTime } from 'luxon';
 import { periodTable } from '#domain/account-periods.ts';
 import { type EvaluatedMonth, judgeClaim, serviceMonthKey } from '#domain/evaluate.ts';
-import { formatMoney, parseMoney } from '#domain/fees.ts';
+import { formatMoney } from '#domain/fees.ts';
+import { localDateOf } from '#domain/instant.ts';
 import { MinuteFacts } from '#domain/minute-facts.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { type ClaimReport, evaluateScenario, type Report } from '#scenario/evaluate-scenario.ts';
@@ -90,7 +90,7 @@ export const pipelineCommand = (io: Io): Command =>
         probes?: unknown[];
       };
       const repo = await import('#adapters/dynamodb/registry-repository.ts');
-      const { latestResults } = await import('#adapters/dynamodb/result-repository.ts');
+      const { evaluatedMonthOf, latestResults } = await import('#adapters/dynamodb/result-repository.ts');
       const { startLocalDynamo } = await import('#adapters/dynamodb/local-dynamodb.ts');
       const { ProbeIngest } = await import('#ingest/ingest-probes.ts');
       const { runMonthEnd, noticeTotals } = await import('./month-end-local.ts');
@@ -153,22 +153,14 @@ export const pipelineCommand = (io: Io): Command =>
         const evaluated: EvaluatedMonth[] = [];
         for (const accountId of accounts) {
           for (const month of months) {
-            for (const stored of await latestResults(table, accountId, month)) {
-              const voucherFen = parseMoney(stored.report.voucher);
-              const feeFen = parseMoney(stored.report.fee);
-              evaluated.push({
-                report: stored.report,
-                voucherFen: typeof voucherFen === 'number' ? voucherFen : 0,
-                feeFen: typeof feeFen === 'number' ? feeFen : 0,
-              });
-            }
+            for (const stored of await latestResults(table, accountId, month)) evaluated.push(evaluatedMonthOf(stored));
           }
         }
         const key = (m: EvaluatedMonth) => serviceMonthKey(m.report.accountId, m.report.orderId, m.report.month);
         const byMonthKey = new Map(evaluated.map((m) => [key(m), m]));
         const accepted = new Set<string>();
         const claims = scenario.claims.map((claim): ClaimReport => {
-          const filedDay = DateTime.fromMillis(claim.filedAt.epochMs, { zone }).toISODate() ?? '';
+          const filedDay = localDateOf(claim.filedAt.epochMs, zone);
           const verdict = judgeClaim({ ...claim, filedDay }, byMonthKey, accepted);
           return verdict.accepted
             ? { ...claim.fields, accepted: true, voucher: formatMoney(verdict.voucherFen) }

@@ -13,7 +13,6 @@
 // service month of a stored order that has no stored result yet is `window-not-open`: its window
 // opens only once the month is evaluated and found missed (docs/rules-decisions.md).
 
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import {
   type FiledClaim,
@@ -22,11 +21,10 @@ import {
   recordClaimOnce,
 } from '#adapters/dynamodb/claim-repository.ts';
 import { listAccountOrders } from '#adapters/dynamodb/registry-repository.ts';
-import { getLatest, getVersion, type StoredResult } from '#adapters/dynamodb/result-repository.ts';
+import { evaluatedMonthOf, getLatest, getVersion, type StoredResult } from '#adapters/dynamodb/result-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
-import { type ClaimInput, type EvaluatedMonth, judgeClaim, serviceMonthKey } from '#domain/evaluate.ts';
-import { parseMoney } from '#domain/fees.ts';
-import { checkMonth, type Instant, parseInstant } from '#domain/instant.ts';
+import { type ClaimInput, judgeClaim, serviceMonthKey } from '#domain/evaluate.ts';
+import { checkMonth, localDateOf, parseInstant } from '#domain/instant.ts';
 import { jsonSyntaxProblem } from '#domain/json-problem.ts';
 import { checkId } from '#domain/probe.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
@@ -120,10 +118,6 @@ export const parseClaimText = (text: string): ParsedClaim => {
   return parseClaim(json);
 };
 
-/** The local day a claim was filed, in the policy zone — as `sla evaluate` derives it. */
-export const filedDayOf = (filedAt: Instant, zone: string): string =>
-  DateTime.fromMillis(filedAt.epochMs, { zone }).toISODate() ?? '';
-
 export interface ClaimSettings {
   readonly table: Table;
   /** the policy zone (R1), default Asia/Shanghai */
@@ -145,18 +139,6 @@ const latestResult = async (
     throw new Error(`result ${accountId}/${orderId}/${month}: LATEST names version ${pointer.version}, not stored`);
   return stored;
 };
-
-const fenOf = (text: string, what: string): number => {
-  const fen = parseMoney(text);
-  if (typeof fen === 'string') throw new Error(`stored ${what}: ${fen}`);
-  return fen;
-};
-
-const evaluatedOf = (stored: StoredResult): EvaluatedMonth => ({
-  report: stored.report,
-  feeFen: fenOf(stored.report.fee, 'fee'),
-  voucherFen: fenOf(stored.report.voucher, 'voucher'),
-});
 
 /** Whether the account has a stored order with that id, of which `month` is a service month. */
 const isServiceMonthOfStoredOrder = async (
@@ -191,7 +173,7 @@ export const judgeAgainstStore =
         return { accepted: false, reason: 'window-not-open' };
       return { accepted: false, reason: 'unknown-order' };
     }
-    const verdict = judgeClaim(input, new Map([[key, evaluatedOf(stored)]]), accepted);
+    const verdict = judgeClaim(input, new Map([[key, evaluatedMonthOf(stored)]]), accepted);
     return { ...verdict, resultVersion: stored.version };
   };
 
@@ -199,6 +181,6 @@ export const judgeAgainstStore =
 export const recordClaim = async (settings: ClaimSettings, claim: ClaimPayload): Promise<RecordClaimOutcome> => {
   const filedAt = parseInstant(claim.filedAt);
   if (typeof filedAt === 'string') throw new TypeError(`filedAt: ${filedAt}`);
-  const filed: FiledClaim = { ...claim, filedDay: filedDayOf(filedAt, settings.timeZone) };
+  const filed: FiledClaim = { ...claim, filedDay: localDateOf(filedAt.epochMs, settings.timeZone) };
   return recordClaimOnce(settings.table, filed, judgeAgainstStore(settings, filed), settings.now());
 };

@@ -7,6 +7,8 @@
 // Every zone in use today has whole-minute offsets, so a clock minute of the policy zone is
 // exactly one UTC minute: minute facts are keyed by the epoch minute, `floor(epochMs / 60000)`.
 
+import { DateTime } from 'luxon';
+
 export interface Instant {
   /** whole milliseconds since the Unix epoch (floor) */
   readonly epochMs: number;
@@ -107,3 +109,7 @@ export const checkMonth = (text: unknown): string | null => {
 };
 
 const clip = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+/** The local date (`YYYY-MM-DD`) of an epoch millisecond in `zone`: the day a claim was filed, a run's today. */
+export const localDateOf = (epochMs: number, zone: string): string =>
+  DateTime.fromMillis(epochMs, { zone }).toISODate() ?? '';

@@ -33,9 +33,10 @@ import { getVersion, type LatestPointer, latestKey } from '#adapters/dynamodb/re
 import { getBatch } from '#adapters/dynamodb/run-repository.ts';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { type NoticeMessage, type NoticeQueue, sendNotices } from '#adapters/sqs/notice-queue.ts';
+import { localDateOf } from '#domain/instant.ts';
 import { serviceMonthsOf } from '#domain/service-months.ts';
 import { ordersFromRecords } from '#ingest/ingest-probes.ts';
-import { DEFAULT_REMINDER_DAYS_BEFORE, indexReminder, localDay } from '../notices/reminders.ts';
+import { DEFAULT_REMINDER_DAYS_BEFORE, indexReminder } from '../notices/reminders.ts';
 import { LISTED_PER_BATCH, type NotifyInput, type NotifyOutput } from './contracts.ts';
 import { prefetchBatch } from './month-end-steps.ts';
 
@@ -182,7 +183,7 @@ export const notifyBatch = async (settings: NotifySettings, input: NotifyInput):
       throw new Error(`notice ${notice.noticeId} names version ${notice.version}, which is not stored`);
     const window = stored.report.claimWindow;
     if (notice.kind === 'window-open' && window !== null) {
-      const toldOn = localDay(new Date(notice.createdAt), settings.timeZone);
+      const toldOn = localDateOf(Date.parse(notice.createdAt), settings.timeZone);
       await indexReminder(table, notice, window, settings.reminderDaysBefore ?? DEFAULT_REMINDER_DAYS_BEFORE, toldOn);
     }
     messages.push({ notice: withoutStatus(notice), report: stored.report });

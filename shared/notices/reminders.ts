@@ -18,7 +18,6 @@
 //      failure (that day is read again by the next run; what it sent already is then
 //      alreadyNotified). Today is always read again: a second run the same day costs one Query.
 
-import { DateTime } from 'luxon';
 import {
   createNotice,
   markEnqueued,
@@ -38,6 +37,7 @@ import { getLatestMany, getVersion, latestKey } from '#adapters/dynamodb/result-
 import type { Table } from '#adapters/dynamodb/table.ts';
 import { type NoticeMessage, type NoticeQueue, sendNotices } from '#adapters/sqs/notice-queue.ts';
 import type { ClaimWindow } from '#domain/claim-window.ts';
+import { localDateOf } from '#domain/instant.ts';
 import { addDays, dateOfDayNumber, dayNumber } from '#domain/local-date.ts';
 
 /** SPEC R11: "a few days (default 7) before closesOn". */
@@ -58,10 +58,6 @@ export const reminderDueDay = (window: ClaimWindow, daysBefore: number, toldOn: 
   const due = wanted < earliest ? earliest : wanted;
   return due > window.closesOn ? undefined : due;
 };
-
-/** The local day of an instant, `YYYY-MM-DD`. */
-export const localDay = (at: Date, timeZone: string): string =>
-  DateTime.fromJSDate(at, { zone: timeZone }).toISODate() ?? '';
 
 /** Records when a window-open notice's reminder falls due (nothing when none can). */
 export const indexReminder = async (
@@ -139,7 +135,7 @@ const asRecord = (notice: NoticeRecord | StoredNotice): NoticeRecord => {
 export const enqueueDueReminders = async (settings: ReminderSettings): Promise<ReminderRun> => {
   const { table } = settings;
   const now = settings.now();
-  const today = localDay(now, settings.timeZone);
+  const today = localDateOf(now.getTime(), settings.timeZone);
   const todayNumber = dayNumber(today);
   const counts: Counts = {
     daysScanned: 0,

@@ -6,7 +6,6 @@
 //   2. judge the claims in input order;
 //   3. keep the months asked for, in key order, and gather the warnings.
 
-import { DateTime } from 'luxon';
 import { UnknownCalendarYearError } from '#domain/business-calendar.ts';
 import {
   type ClaimReason,
@@ -18,6 +17,7 @@ import {
 } from '#domain/evaluate.ts';
 import { effectiveWindows } from '#domain/exclusions.ts';
 import { formatMoney } from '#domain/fees.ts';
+import { localDateOf } from '#domain/instant.ts';
 import type { MinuteFacts } from '#domain/minute-facts.ts';
 import type { InputProblem, Scenario } from './parse-scenario.ts';
 
@@ -72,7 +72,7 @@ export const evaluateScenario = (
 
   const accepted = new Set<string>();
   const claims = scenario.claims.map((claim): ClaimReport => {
-    const filedDay = DateTime.fromMillis(claim.filedAt.epochMs, { zone }).toISODate() ?? '';
+    const filedDay = localDateOf(claim.filedAt.epochMs, zone);
     const verdict = judgeClaim({ ...claim, filedDay }, byMonthKey, accepted);
     return verdict.accepted
       ? { ...claim.fields, accepted: true, voucher: formatMoney(verdict.voucherFen) }

@@ -29,7 +29,7 @@ import { DateTime } from 'luxon';
 import type { Table } from '#adapters/dynamodb/table.ts';
 import type { NoticeQueue } from '#adapters/sqs/notice-queue.ts';
 import { type EvaluatedMonth, serviceMonthKey } from '#domain/evaluate.ts';
-import { formatMoney, parseMoney } from '#domain/fees.ts';
+import { formatMoney } from '#domain/fees.ts';
 import { MINUTES_PER_DAY, MS_PER_MINUTE } from '#domain/instant.ts';
 import { MinuteFacts } from '#domain/minute-facts.ts';
 import type { MonthEndInput, MonthEndOutput } from '#month-end/contracts.ts';
@@ -226,7 +226,8 @@ export const runSimulation = async (options: SimulationRunOptions): Promise<Simu
     // 5. the notice worker
     step(5, `notice worker: the queue into ${outboxDir}…`);
     clock += 5 * MS_PER_MINUTE;
-    const delivered = await deliverNotices(table, sqs.queue, outboxDir, () => new Date(clock));
+    // 5. the real notice worker, as Lambda's SQS event source mapping calls it (shared/notices/local-worker.ts)
+    const delivered = await deliverQueuedNotices(table, sqs.queue, outboxDir, () => new Date(clock));
     stepDone('notices');
 
     // 6. the claims: one filed three days before the windows open, the others on that day
@@ -543,27 +544,15 @@ const ingestMonth = async (
 };
 
 // ---------------------------------------------------------------------------------------------
-// 5. the notice worker, as Lambda's SQS event source mapping calls it
-
-const deliverNotices = (table: Table, queue: NoticeQueue, outboxDir: string, now: () => Date): Promise<number> =>
-  deliverQueuedNotices(table, queue, outboxDir, now);
-
-// ---------------------------------------------------------------------------------------------
 // 6. claims
 
 /** The month's stored results (the LATEST version of each service month), in report order. */
 const storedMonths = async (table: Table, sim: Simulation): Promise<EvaluatedMonth[]> => {
-  const { latestResults } = await import('#adapters/dynamodb/result-repository.ts');
+  const { evaluatedMonthOf, latestResults } = await import('#adapters/dynamodb/result-repository.ts');
   const months: EvaluatedMonth[] = [];
   for (const account of sim.accounts) {
     for (const stored of await latestResults(table, account.accountId, sim.options.month)) {
-      const voucherFen = parseMoney(stored.report.voucher);
-      const feeFen = parseMoney(stored.report.fee);
-      months.push({
-        report: stored.report,
-        voucherFen: typeof voucherFen === 'number' ? voucherFen : 0,
-        feeFen: typeof feeFen === 'number' ? feeFen : 0,
-      });
+      months.push(evaluatedMonthOf(stored));
     }
   }
   const key = (m: EvaluatedMonth) => serviceMonthKey(m.report.accountId, m.report.orderId, m.report.month);

@@ -6,7 +6,7 @@
 // it again queues nothing and adds no version. With --state-machine-arn, the deployed machine is
 // started instead (a Step Functions stand-in on 127.0.0.1) and nothing is written locally.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -16,9 +16,10 @@ vi.hoisted(() => {
 
 import { type LocalDynamo, startLocalDynamo } from '#adapters/dynamodb/local-dynamodb.ts';
 import { listResults } from '#adapters/dynamodb/result-repository.ts';
-import { drainQueue, startLocalSqs, writeToOutbox } from '#adapters/sqs/local-sqs.ts';
+import { drainQueue, startLocalSqs } from '#adapters/sqs/local-sqs.ts';
 import type { NoticeMessage } from '#adapters/sqs/notice-queue.ts';
 import { noticeTotals, runMonthEnd } from '../../cli/month-end-local.ts';
+import { outboxFileName } from '../../shared/notices/outbox-file.ts';
 import { CONTRACTS, tempDir, writeJson } from '../support/cli.ts';
 import { slaAsync } from '../support/cli-async.ts';
 import { scanAll, tableFactory } from '../support/dynamo.ts';
@@ -42,6 +43,14 @@ afterAll(async () => {
 });
 
 const SCENARIO = join(CONTRACTS, 'examples', 'june-43-vs-44.scenario.json');
+
+/** The scheduled run's messages as they were queued, each a file named by its notice id (not through the worker). */
+const writeToOutbox = (dir: string) => {
+  mkdirSync(dir, { recursive: true });
+  return (message: NoticeMessage): void => {
+    writeFileSync(join(dir, outboxFileName(message.notice.noticeId)), `${JSON.stringify(message, null, 2)}\n`);
+  };
+};
 
 describe('sla recalc', () => {
   it('june-43-vs-44: an exclusion added; the dry run shows 44 → 34 and writes nothing; the real run adds one version', async () => {

@@ -5,7 +5,8 @@
 // it replaces. Evaluating unchanged facts again (same fingerprint) adds nothing.
 
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { ServiceMonthReport } from '#domain/evaluate.ts';
+import type { EvaluatedMonth, ServiceMonthReport } from '#domain/evaluate.ts';
+import { parseMoney } from '#domain/fees.ts';
 import { resultLatestSk, resultPk, resultVersionSk } from './keys.ts';
 import { batchGetAll, queryPages, type Table } from './table.ts';
 
@@ -163,6 +164,23 @@ export const listResults = async (table: Table, accountId: string, month: string
     },
   );
   return results;
+};
+
+/**
+ * A stored result as the engine's EvaluatedMonth (fee and voucher in fen), for judging claims and
+ * building reports from the store. A stored amount that is not money is an error naming the
+ * result, never a silent 0.
+ */
+export const evaluatedMonthOf = (stored: StoredResult): EvaluatedMonth => {
+  const fenOf = (what: 'fee' | 'voucher'): number => {
+    const fen = parseMoney(stored.report[what]);
+    if (typeof fen === 'string')
+      throw new Error(
+        `stored result ${stored.report.accountId}/${stored.report.orderId}/${stored.report.month} v${stored.version}: ${what} ${fen}`,
+      );
+    return fen;
+  };
+  return { report: stored.report, feeFen: fenOf('fee'), voucherFen: fenOf('voucher') };
 };
 
 /** The latest version of each service month of an account in a month. */

@@ -2,11 +2,8 @@
 // and its dead-letter queue set up as the stateful stack sets them up. The same SDK code then
 // runs locally and in AWS.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { outboxFileName } from '../../notices/outbox-file.ts';
 import { makeNoticeQueue, type NoticeMessage, type NoticeQueue } from './notice-queue.ts';
 
 export interface LocalSqs {
@@ -87,15 +84,4 @@ export const drainQueue = async (
     );
     count += messages.length;
   }
-};
-
-/**
- * The embedded run's stand-in for the notice channels: each notice as a file named by its id in
- * `dir` (a notice queued twice is one file).
- */
-export const writeToOutbox = (dir: string) => {
-  mkdirSync(dir, { recursive: true });
-  return (message: NoticeMessage): void => {
-    writeFileSync(join(dir, outboxFileName(message.notice.noticeId)), `${JSON.stringify(message, null, 2)}\n`);
-  };
 };
