@@ -193,9 +193,13 @@ const remindDay = async (
   if (entries.length === 0) return 0;
   const latest = await getLatestMany(table, entries);
   const claimed = await acceptedClaimsAmong(table, entries);
+  // kept with each reminder created (createNotice); read only for those that may still be due
   const contacts = await getContactPreferencesMany(
     table,
-    entries.map((e) => e.accountId),
+    entries.flatMap((e) => {
+      const key = latestKey(e.accountId, e.orderId, e.month);
+      return (latest.get(key)?.compensationPercent ?? 0) > 0 && !claimed.has(key) ? [e.accountId] : [];
+    }),
   );
   const toSend: NoticeMessage[] = [];
   let created = 0;
